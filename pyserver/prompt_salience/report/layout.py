@@ -1,0 +1,119 @@
+"""What every report view draws: the text cut into pieces, and the segments ranked by salience."""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from dataclasses import dataclass
+
+from prompt_salience.results import SalienceResult, ScoredSegment
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of `result.text` with one look: in one segment (or none), in the span or not.
+
+    Pieces cut at segment edges, at the span's edges and where the prompt ends, so a segment
+    may be drawn as several pieces (a line that runs from the prompt into the response).
+    """
+
+    start: int
+    end: int
+    text: str
+    segment: int | None
+    in_span: bool
+    in_response: bool
+
+
+@dataclass(frozen=True)
+class RankedSegment:
+    """A segment with its place by |score| (1 = most salient) and its share of the total |score|."""
+
+    index: int
+    segment: ScoredSegment
+    rank: int
+    share: float
+
+
+def text_pieces(result: SalienceResult) -> list[Piece]:
+    """`result.text` cut into pieces, in order; they cover the whole text exactly once."""
+    text = result.text
+    segments = result.segments
+    cuts = {0, len(text), len(result.prompt), result.span.start, result.span.end}
+    for segment in segments:
+        cuts.update((segment.start, segment.end))
+    edges = sorted(c for c in cuts if 0 <= c <= len(text))
+    starts = [s.start for s in segments]
+    pieces = []
+    for start, end in itertools.pairwise(edges):
+        # Segments are sorted and disjoint: only the last one starting at or before can hold it.
+        candidate = bisect.bisect_right(starts, start) - 1
+        inside = candidate >= 0 and segments[candidate].start <= start < segments[candidate].end
+        pieces.append(
+            Piece(
+                start=start,
+                end=end,
+                text=text[start:end],
+                segment=candidate if inside else None,
+                in_span=result.span.start <= start < result.span.end,
+                in_response=start >= len(result.prompt),
+            )
+        )
+    return pieces
+
+
+def ranked_segments(result: SalienceResult) -> list[RankedSegment]:
+    """Segments with a non-zero score, most salient first (ties: earlier first)."""
+    total = sum(abs(s.score) for s in result.segments)
+    order = sorted(
+        (i for i, s in enumerate(result.segments) if s.score != 0),
+        key=lambda i: (-abs(result.segments[i].score), i),
+    )
+    return [
+        RankedSegment(
+            index=i,
+            segment=result.segments[i],
+            rank=rank,
+            share=abs(result.segments[i].score) / total if total else 0.0,
+        )
+        for rank, i in enumerate(order, start=1)
+    ]
+
+
+def shorten(text: str, width: int = 40) -> str:
+    """`text` on one line (line breaks shown as ↵), cut to `width` characters with an ellipsis."""
+    flat = text.replace("\r\n", "↵").replace("\n", "↵").replace("\r", "↵").replace("\t", " ")
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and tabs written as escapes, for the one-line footer."""
+    return text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+
+
+def span_footer(result: SalienceResult) -> str:
+    """LIT's footer: `Explaining [start:end] "span text"` (offsets into prompt + response)."""
+    return f'Explaining [{result.span.start}:{result.span.end}] "{one_line(result.span_text)}"'
+
+
+def format_score(score: float, signed: bool) -> str:
+    """A score with 3 significant digits; with its sign always shown for signed methods."""
+    if score == 0:
+        return "0"
+    return f"{score:+.3g}" if signed else f"{score:.3g}"
+
+
+NOTE_MEANINGS = {
+    "completeness_gap": (
+        "integrated gradients: how far the sum of the scores is from the change in the span's "
+        "log-likelihood between the baseline and the prompt; small is good, large asks for "
+        "more steps"
+    ),
+}
+
+
+def describe_note(key: str, value: float) -> str:
+    """`key = value`, with what it means when the key is a known one."""
+    meaning = NOTE_MEANINGS.get(key)
+    head = f"{key} = {value:.4g}"
+    return f"{head} ({meaning})" if meaning else head
