@@ -1,0 +1,172 @@
+"""A keras-hub Gemma backbone driven as pure JAX functions: generation with a KV cache, and
+span log-probabilities as a function of the input embeddings (what salience differentiates).
+
+Weights are passed to every jitted function as arguments (through keras' StatelessScope)
+rather than captured as constants: compiled programs then do not embed a gigabyte of
+weights, compile faster, and land in JAX's persistent compilation cache across restarts.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import keras
+import numpy as np
+
+from ..errors import Cancelled
+from .tokenizer import GemmaTokenizer
+
+
+def bucket_length(n: int, minimum: int = 64) -> int:
+    """Round a length up to 64, 96, 128, 192, 256, 384, ... so that shapes, and so
+    compilations, are shared by prompts of similar length."""
+    size = minimum
+    while size < n:
+        size = size * 3 // 2 if size & (size - 1) == 0 else size // 3 * 4
+    return size
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a user sees of a loaded model."""
+
+    name: str
+    family: str
+    context_length: int
+    dtype: str
+    parameters: int
+
+
+class GemmaLM:
+    """A loaded Gemma: tokenizer, weights, and compiled generation / scoring functions."""
+
+    def __init__(self, backbone: Any, tokenizer: GemmaTokenizer, info: ModelInfo) -> None:
+        self.backbone = backbone
+        self.tokenizer = tokenizer
+        self.info = info
+        self.hidden_dim: int = int(backbone.hidden_dim)
+        self._variables = list(backbone.variables)
+        self._lock = threading.Lock()
+        self._step = jax.jit(self._step_impl, donate_argnums=(1,))
+        self._prefill = jax.jit(self._prefill_impl)
+
+    # -- weights ---------------------------------------------------------------------------
+    @property
+    def weights(self) -> list[jax.Array]:
+        """The current weight values, in the order the pure functions expect them."""
+        return [v.value for v in self._variables]
+
+    def _scope(self, weights: Sequence[jax.Array]) -> keras.StatelessScope:
+        return keras.StatelessScope(state_mapping=list(zip(self._variables, weights, strict=True)))
+
+    # -- embeddings and the span log-probability --------------------------------------------
+    def embed(self, weights: Sequence[jax.Array], token_ids: jax.Array) -> jax.Array:
+        """Gemma's input embeddings, scaled by sqrt(hidden_dim) exactly as the backbone does."""
+        with self._scope(weights):
+            x = self.backbone.token_embedding(token_ids)
+            return x * jnp.asarray(math.sqrt(self.hidden_dim), x.dtype)
+
+    def span_logits(
+        self,
+        weights: Sequence[jax.Array],
+        embeddings: jax.Array,
+        attention_mask: jax.Array,
+        positions: jax.Array,
+    ) -> jax.Array:
+        """Logits (B, K, vocab) at `positions` only, from input embeddings (B, T, d).
+
+        The 262k-word output head is most of the FLOPs of a small Gemma: computing it only
+        where a target token is predicted is what makes salience cheap.
+        """
+        with self._scope(weights):
+            x = embeddings
+            for layer in self.backbone.transformer_layers:
+                x = layer(x, padding_mask=attention_mask)
+            x = jnp.take(x, positions, axis=1)
+            x = self.backbone.layer_norm(x)
+            logits = self.backbone.token_embedding(x, reverse=True)
+        return logits.astype(jnp.float32)
+
+    # -- generation -------------------------------------------------------------------------
+    def _empty_cache(self, length: int) -> Any:
+        """Per-layer KV caches, in the layout each keras-hub family expects: Gemma 3 layers take
+        a (key, value) pair of [1, L, kv_heads, head_dim]; Gemma 1/2 layers one [1, 2, L, ...]."""
+        b = self.backbone
+        dtype = b.token_embedding.compute_dtype
+        shape = (1, length, b.num_key_value_heads, b.head_dim)
+        if self.info.family == "gemma3":
+            return [(jnp.zeros(shape, dtype), jnp.zeros(shape, dtype)) for _ in range(b.num_layers)]
+        return [jnp.zeros((1, 2, *shape[1:]), dtype) for _ in range(b.num_layers)]
+
+    def _run_cached(
+        self, weights: Sequence[jax.Array], token_ids: jax.Array, cache: Any, index: jax.Array
+    ) -> tuple[jax.Array, Any]:
+        with self._scope(weights):
+            x = self.embed(weights, token_ids)
+            caches = []
+            for i, layer in enumerate(self.backbone.transformer_layers):
+                x, layer_cache = layer(x, cache=cache[i], cache_update_index=index)
+                caches.append(layer_cache)
+            return x, caches
+
+    def _next_token(self, weights: Sequence[jax.Array], hidden: jax.Array) -> jax.Array:
+        with self._scope(weights):
+            logits = self.backbone.token_embedding(self.backbone.layer_norm(hidden), reverse=True)
+        return jnp.argmax(logits[0, -1], axis=-1).astype(jnp.int32)
+
+    def _prefill_impl(
+        self, weights: list[jax.Array], token_ids: jax.Array, length: jax.Array, cache: Any
+    ) -> tuple[jax.Array, Any]:
+        x, cache = self._run_cached(weights, token_ids, cache, jnp.asarray(0, jnp.int32))
+        last = jax.lax.dynamic_slice_in_dim(x, length - 1, 1, axis=1)
+        return self._next_token(weights, last), cache
+
+    def _step_impl(
+        self, weights: list[jax.Array], cache: Any, token: jax.Array, index: jax.Array
+    ) -> tuple[jax.Array, Any]:
+        x, cache = self._run_cached(weights, token.reshape(1, 1), cache, index)
+        return self._next_token(weights, x), cache
+
+    def generate(
+        self,
+        prompt_ids: Sequence[int],
+        max_new_tokens: int,
+        *,
+        on_token: Callable[[int], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[int]:
+        """Greedy decoding (deterministic, as LIT) until a stop token or max_new_tokens.
+
+        Returns the new token ids without the stop token. Checks `cancel` between tokens.
+        """
+        stop = set(self.tokenizer.stop_ids)
+        n = len(prompt_ids)
+        padded = bucket_length(n, 64)
+        cache_len = bucket_length(n + max_new_tokens, 64)
+        ids = np.zeros((1, max(padded, 1)), np.int32)
+        ids[0, :n] = prompt_ids
+        weights = self.weights
+        with self._lock:
+            token, cache = self._prefill(
+                weights, jnp.asarray(ids), jnp.asarray(n, jnp.int32), self._empty_cache(cache_len)
+            )
+            new: list[int] = []
+            for step in range(max_new_tokens):
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled()
+                value = int(token)
+                if value in stop:
+                    break
+                new.append(value)
+                if on_token is not None:
+                    on_token(len(new))
+                if step + 1 == max_new_tokens:
+                    break
+                token, cache = self._step(weights, cache, token, jnp.asarray(n + step, jnp.int32))
+        return new

@@ -1,0 +1,172 @@
+"""The quantity salience explains: log p(span tokens | everything before them), summed over the
+span, as a function of the input token embeddings.
+
+Sign convention (all methods): we differentiate the log-probability itself, so a positive
+gradient-times-input or ablation score means the input pushed the model TOWARDS writing the
+span. (LIT differentiates the loss, the opposite sign, and with respect to the unscaled
+embeddings: its Grad L2 equals ours times sqrt(hidden_dim).)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+SPAN_BUCKET = 16  # target positions are padded to a multiple of this (fewer compilations)
+
+
+class ScoringModel(Protocol):
+    """What the salience maths needs from a model (see models.language_model.GemmaLM)."""
+
+    hidden_dim: int
+
+    @property
+    def weights(self) -> list[jax.Array]: ...
+
+    def embed(self, weights: Sequence[jax.Array], token_ids: jax.Array) -> jax.Array: ...
+
+    def span_logits(
+        self,
+        weights: Sequence[jax.Array],
+        embeddings: jax.Array,
+        attention_mask: jax.Array,
+        positions: jax.Array,
+    ) -> jax.Array: ...
+
+
+def _bucket(n: int, minimum: int = 64) -> int:
+    size = minimum
+    while size < n:
+        size = size * 3 // 2 if size & (size - 1) == 0 else size // 3 * 4
+    return size
+
+
+@dataclass
+class _Compiled:
+    """jit-compiled objective functions of one model (compiled per shape by JAX)."""
+
+    value_and_grad: Callable[..., tuple[jax.Array, jax.Array]]
+    batched_values: Callable[..., jax.Array]
+    batched_value_and_grad: Callable[..., tuple[jax.Array, jax.Array]]
+
+
+_COMPILED: dict[int, tuple[Any, _Compiled]] = {}
+
+
+def _compiled_for(model: ScoringModel) -> _Compiled:
+    entry = _COMPILED.get(id(model))
+    if entry is not None and entry[0] is model:
+        return entry[1]
+
+    def span_logprob(
+        weights: list[jax.Array],
+        emb: jax.Array,  # (B, T, d)
+        mask: jax.Array,  # (B, T)
+        positions: jax.Array,  # (K,) position whose logits predict each target token
+        targets: jax.Array,  # (K,)
+        target_weights: jax.Array,  # (K,) 1 for real target tokens, 0 for padding
+    ) -> jax.Array:
+        logits = model.span_logits(weights, emb, mask, positions)
+        logp = jax.nn.log_softmax(logits, axis=-1)
+        picked = jnp.take_along_axis(logp, targets[None, :, None], axis=-1)[..., 0]
+        return jnp.sum(picked * target_weights[None, :], axis=-1)
+
+    def value_and_grad(
+        weights: list[jax.Array], emb: jax.Array, mask: jax.Array, *span: jax.Array
+    ) -> tuple[jax.Array, jax.Array]:
+        def one(e: jax.Array) -> jax.Array:
+            return span_logprob(weights, e[None], mask[None], *span)[0]
+
+        return jax.value_and_grad(one)(emb)
+
+    def batched_value_and_grad(
+        weights: list[jax.Array], emb: jax.Array, mask: jax.Array, *span: jax.Array
+    ) -> tuple[jax.Array, jax.Array]:
+        def one(e: jax.Array, m: jax.Array) -> jax.Array:
+            return span_logprob(weights, e[None], m[None], *span)[0]
+
+        return jax.vmap(jax.value_and_grad(one))(emb, mask)
+
+    compiled = _Compiled(
+        value_and_grad=jax.jit(value_and_grad),
+        batched_values=jax.jit(span_logprob),
+        batched_value_and_grad=jax.jit(batched_value_and_grad),
+    )
+    _COMPILED.clear()  # one model at a time: do not keep an old model alive
+    _COMPILED[id(model)] = (model, compiled)
+    return compiled
+
+
+class SpanObjective:
+    """log p(span | prefix) for one token sequence and one span of it.
+
+    `token_ids` is the whole sequence (BOS first). The span is tokens [span_start, span_end);
+    tokens after the span cannot influence it (causal model) and are dropped. Inputs that can
+    be attributed are tokens [1, span_start): the BOS token and the span itself are held fixed.
+    """
+
+    def __init__(
+        self, model: ScoringModel, token_ids: Sequence[int], span_start: int, span_end: int
+    ) -> None:
+        if not 1 <= span_start < span_end <= len(token_ids):
+            raise ValueError(f"bad token span [{span_start}, {span_end}) of {len(token_ids)}")
+        self.model = model
+        self.length = span_end  # real tokens used
+        self.span_start = span_start
+        self.span_end = span_end
+        padded = _bucket(span_end)
+        ids = np.zeros((padded,), np.int32)
+        ids[:span_end] = np.asarray(token_ids[:span_end], np.int32)
+        self.token_ids = ids
+        mask = np.zeros((padded,), np.int32)
+        mask[:span_end] = 1
+        self.mask = jnp.asarray(mask)
+        k = span_end - span_start
+        k_padded = -(-k // SPAN_BUCKET) * SPAN_BUCKET
+        positions = np.zeros((k_padded,), np.int32)
+        positions[:k] = np.arange(span_start - 1, span_end - 1)
+        targets = np.zeros((k_padded,), np.int32)
+        targets[:k] = ids[span_start:span_end]
+        target_weights = np.zeros((k_padded,), np.float32)
+        target_weights[:k] = 1.0
+        self._span_args = (jnp.asarray(positions), jnp.asarray(targets), jnp.asarray(target_weights))
+        self.weights = model.weights
+        self.embeddings: jax.Array = model.embed(self.weights, jnp.asarray(ids))
+        self._fns = _compiled_for(model)
+
+    @property
+    def attributable(self) -> slice:
+        """Token indices whose scores mean something: after BOS, before the span."""
+        return slice(1, self.span_start)
+
+    def value_and_grad(self, embeddings: jax.Array | None = None) -> tuple[float, np.ndarray]:
+        """The objective and its gradient w.r.t. the embeddings, (T_real, d) float32."""
+        emb = self.embeddings if embeddings is None else embeddings
+        value, grad = self._fns.value_and_grad(self.weights, emb, self.mask, *self._span_args)
+        return float(value), np.asarray(grad, np.float32)[: self.length]
+
+    def values(self, embeddings: jax.Array, masks: np.ndarray) -> np.ndarray:
+        """The objective for a batch of embeddings (B, T, d) and attention masks (B, T_real)."""
+        full = np.zeros((masks.shape[0], self.mask.shape[0]), np.int32)
+        full[:, : self.length] = masks
+        out = self._fns.batched_values(
+            self.weights, embeddings, jnp.asarray(full), *self._span_args
+        )
+        return np.asarray(out, np.float64)
+
+    def values_and_grads(self, embeddings: jax.Array) -> tuple[np.ndarray, np.ndarray]:
+        """Objective and gradients for a batch of embeddings (B, T, d), full attention."""
+        masks = jnp.broadcast_to(self.mask, (embeddings.shape[0], self.mask.shape[0]))
+        values, grads = self._fns.batched_value_and_grad(
+            self.weights, embeddings, masks, *self._span_args
+        )
+        return np.asarray(values, np.float64), np.asarray(grads, np.float32)[:, : self.length]
+
+    def input_embeddings(self) -> np.ndarray:
+        """The real tokens' embeddings, (T_real, d) float32."""
+        return np.asarray(self.embeddings, np.float32)[: self.length]
