@@ -1,5 +1,4 @@
-"""Salience maths: plain JAX on arrays. Methods live in a registry keyed by name."""
+"""Salience maths: plain JAX on arrays. Methods live in `registry` keyed by name.
 
-from .registry import METHODS, SalienceMethod, get_method, method_names
-
-__all__ = ["METHODS", "SalienceMethod", "get_method", "method_names"]
+Nothing is imported here so that `salience.names` can be read without loading JAX.
+"""

@@ -1,0 +1,282 @@
+"""`prompt-salience`: run and explain prompt files headless, over datasets, into JSON and HTML."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import __version__
+from .cache_dir import cache_root
+from .errors import PromptSalienceError
+from .model_spec import PRECISIONS, parse_model_spec
+from .runs import CHAT_TEMPLATE_CHOICES, CaseRun, RunSettings
+
+EXIT_USER_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="prompt-salience",
+        description="Which parts of a prompt made Gemma write what it wrote (sequence salience).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="generate and explain a .prompt file or a .jsonl dataset")
+    run.add_argument("file", help="a .prompt template or a LIT .jsonl dataset")
+    run.add_argument("--case", help="run only this case (default: every case)")
+    run.add_argument("--model", help="model spec: gemma3_270m (embedded), a keras-hub preset "
+                     "such as gemma2_instruct_2b_en, name:preset, or a preset folder")
+    run.add_argument("--precision", choices=PRECISIONS, default="float32")
+    run.add_argument("--method", help="grad_l2 (default), grad_dot_input, integrated_gradients, "
+                     "segment_ablation")
+    run.add_argument("--granularity", help="tokens, words (default), sentences, lines, "
+                     "paragraphs, variables, or regex:<separator>")
+    run.add_argument("--explain", help="response span to explain: text, or /regex/ "
+                     "(default: the file's `explain`, else the whole response)")
+    run.add_argument("--max-new-tokens", type=int)
+    run.add_argument("--max-length", type=int, help="limit on prompt + response tokens "
+                     "(default 2048)")
+    run.add_argument("--chat-template", choices=CHAT_TEMPLATE_CHOICES, default="auto",
+                     help="wrap the prompt in Gemma's chat turns (auto: for instruction-tuned "
+                     "presets)")
+    run.add_argument("--steps", type=int, default=16, help="integrated-gradients steps")
+    run.add_argument("--json", type=Path, metavar="OUT", help="write the results as JSON")
+    run.add_argument("--html", type=Path, metavar="OUT", help="write a self-contained HTML report")
+    run.add_argument("--intensity", type=float, default=0.4, help="colour strength 0..1")
+    run.add_argument("--top", type=int, default=5, help="most salient segments listed")
+    run.add_argument("--cache-dir", help="where converted models are cached")
+
+    prepare = sub.add_parser("prepare", help="convert the embedded model into the cache (once)")
+    prepare.add_argument("--cache-dir")
+
+    check = sub.add_parser("check", help="report problems in prompt files (no model needed)")
+    check.add_argument("files", nargs="+")
+
+    sub.add_parser("serve", help="start the language server on stdio")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    out = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        if args.command == "run":
+            return _run(args, out, err)
+        if args.command == "prepare":
+            return _prepare(args, err)
+        if args.command == "check":
+            return _check(args.files, out, err)
+        if args.command == "serve":
+            from .server import serve
+
+            serve()
+            return 0
+    except PromptSalienceError as error:
+        err.print(f"[bold red]error:[/] {error.one_line()}", markup=True, highlight=False)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def _report_status(err: Console) -> Any:
+    return err.status("Starting", spinner="dots")
+
+
+def _prepare(args: argparse.Namespace, err: Console) -> int:
+    from .models.embedded import ensure_embedded_preset
+
+    with _report_status(err) as status:
+        path = ensure_embedded_preset(cache_root(args.cache_dir), lambda m: status.update(m))
+    err.print(f"Embedded model ready: {path}")
+    return 0
+
+
+def _check(files: Sequence[str], out: Console, err: Console) -> int:
+    from .documents import open_document
+    from .prompt_file import line_column
+    from .salience.names import METHOD_NAMES
+
+    bad = 0
+    for name in files:
+        try:
+            document = open_document(name, known_methods=METHOD_NAMES)
+        except PromptSalienceError as error:
+            err.print(f"error: {error.one_line()}")
+            bad += 1
+            continue
+        for problem in document.problems:
+            line, column = line_column(document.text, problem.start)
+            out.print(f"{name}:{line}:{column}: {problem.severity}: {problem.problem} "
+                      f"Fix: {problem.fix}")
+        bad += len(document.errors)
+    return EXIT_USER_ERROR if bad else 0
+
+
+def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .documents import open_document
+    from .salience.names import METHOD_NAMES
+
+    document = open_document(args.file, known_methods=METHOD_NAMES)
+    if document.errors:
+        first = document.errors[0]
+        for problem in document.errors[1:]:
+            err.print(f"error: {document.error(problem).one_line()}")
+        raise document.error(first)
+    settings = RunSettings().merged_with(
+        document.settings,
+        {
+            "model": args.model,
+            "precision": args.precision,
+            "method": args.method,
+            "granularity": args.granularity,
+            "explain": args.explain,
+            "max_new_tokens": args.max_new_tokens,
+            "max_length": args.max_length,
+            "chat_template": args.chat_template,
+            "ig_steps": args.steps,
+        },
+    )
+    _validate(settings, args)
+    spec = parse_model_spec(settings.model)
+    cases = [document.case(args.case)] if args.case else list(document.cases)
+
+    from .explain import Explainer
+    from .models.loader import load_model
+    from .runs import prepare_prompt, run_case
+
+    # Render every case before loading the model: a template error should not cost a load.
+    prepared = [
+        prepare_prompt(document, case.name, chat_setting=settings.chat_template, spec=spec)
+        for case in cases
+    ]
+    with _report_status(err) as status:
+        model = load_model(
+            spec,
+            precision=settings.precision,
+            cache=cache_root(args.cache_dir),
+            report=lambda message: status.update(message),
+        )
+    explainer = Explainer(model, max_length=settings.max_length)
+
+    runs: list[CaseRun] = []
+    failures: list[tuple[str, PromptSalienceError]] = []
+    many = len(prepared) > 1
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not many,
+    )
+    with progress:
+        task = progress.add_task("Running cases", total=len(prepared))
+        for item in prepared:
+            progress.update(task, description=f"Running {item.case_name}")
+            try:
+                runs.append(run_case(explainer, item, settings))
+            except PromptSalienceError as error:
+                failures.append((item.case_name, error))
+                err.print(f"error in case {item.case_name!r}: {error.one_line()}")
+            progress.advance(task)
+
+    _print_runs(runs, document.path or args.file, out, args)
+    _write_outputs(runs, document, args, err)
+    if failures:
+        err.print(f"{len(failures)} of {len(prepared)} case(s) failed.")
+        return EXIT_USER_ERROR
+    return 0
+
+
+def _validate(settings: RunSettings, args: argparse.Namespace) -> None:
+    from .salience.names import METHOD_NAMES
+    from .segmentation import check_granularity
+
+    if settings.method not in METHOD_NAMES:
+        raise PromptSalienceError(
+            f"Unknown method {settings.method!r}.", f"Use one of: {', '.join(METHOD_NAMES)}."
+        )
+    check_granularity(settings.granularity)
+    if not 0.0 <= args.intensity <= 1.0:
+        raise PromptSalienceError(
+            f"--intensity {args.intensity} is outside 0..1.", "Give a value between 0 and 1."
+        )
+    if settings.max_length < 2:
+        raise PromptSalienceError(
+            f"--max-length {settings.max_length} is too small.", "Give at least a few tokens."
+        )
+
+
+def _print_runs(runs: list[CaseRun], label: str, out: Console, args: argparse.Namespace) -> None:
+    from .report import print_top_segments, render_heatmap
+
+    for run in runs:
+        render_heatmap(
+            run.result, out, intensity=args.intensity, title=f"{label} - case {run.case_name}"
+        )
+        if args.top > 0:
+            print_top_segments(run.result, out, n=args.top, intensity=args.intensity)
+        out.print()
+
+
+def _write_outputs(
+    runs: list[CaseRun], document: Any, args: argparse.Namespace, err: Console
+) -> None:
+    from .report import ReportItem, result_to_json, write_html_report
+
+    if args.json is not None:
+        items = [
+            result_to_json(
+                run.result,
+                source_map=run.generation.source_map.to_json()
+                if run.generation.source_map
+                else None,
+                extra={"case": run.case_name, "file": str(args.file)},
+            )
+            for run in runs
+        ]
+        payload: object = items[0] if len(items) == 1 else {"items": items}
+        _write_text(args.json, json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=False))
+        err.print(f"Wrote {args.json}")
+    if args.html is not None:
+        report_items = [
+            ReportItem(run.result, heading=f"Case {run.case_name}", source_label=str(args.file))
+            for run in runs
+        ]
+        title = document.settings.description or f"Prompt salience: {Path(args.file).name}"
+        try:
+            write_html_report(report_items, args.html, title=title, intensity=args.intensity)
+        except OSError as error:
+            raise _write_error(args.html, error) from error
+        err.print(f"Wrote {args.html}")
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text + "\n", encoding="utf-8")
+    except OSError as error:
+        raise _write_error(path, error) from error
+
+
+def _write_error(path: Path, error: OSError) -> PromptSalienceError:
+    return PromptSalienceError(
+        f"Could not write {path}: {error.strerror or error}.",
+        "Choose a path in an existing, writable folder.",
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

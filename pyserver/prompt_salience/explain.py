@@ -1,0 +1,225 @@
+"""The engine: generate a response, then explain any span of it with any method and granularity.
+
+A `Generation` holds the token ids the model actually saw; explanations of several spans or with
+several granularities reuse the cached token scores (only segment ablation depends on the
+granularity, since it scores whole segments).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+
+import numpy as np
+
+from .errors import Cancelled, InputTooLongError, PromptSalienceError, SpanError
+from .results import CharSpan, SalienceResult, ScoredSegment
+from .salience.registry import get_method
+from .salience.objective import SpanObjective
+from .salience.registry import Attribution
+from .segmentation import group_tokens, segment_text, sum_by_segment
+from .source_map import SourceMap
+from .span_selection import check_span
+
+DEFAULT_MAX_LENGTH = 2048  # tokens of prompt + response; longer needs an explicit choice
+_generation_ids = count()
+
+
+@dataclass(frozen=True)
+class Generation:
+    """A prompt and a response as token ids, with each token's characters."""
+
+    model: str
+    prompt: str
+    response: str
+    token_ids: tuple[int, ...]  # BOS + prompt tokens + response tokens
+    token_spans: tuple[CharSpan, ...]  # spans in prompt + response, for token_ids[1:]
+    prompt_token_count: int  # prompt tokens, BOS excluded
+    generated: bool
+    source_map: SourceMap | None = None
+    key: int = field(default_factory=lambda: next(_generation_ids))
+
+    @property
+    def text(self) -> str:
+        return self.prompt + self.response
+
+    def span_tokens(self, span: CharSpan) -> tuple[int, int]:
+        """Token indices [first, end) in `token_ids` of the response tokens that `span`
+        (response offsets) touches."""
+        check_span(self.response, span)
+        shift = len(self.prompt)
+        first = 1 + self.prompt_token_count
+        hits = [
+            first + j
+            for j, s in enumerate(self.token_spans[self.prompt_token_count :])
+            if (s.start - shift < span.end and s.end - shift > span.start)
+            or (s.start == s.end and span.start <= s.start - shift < span.end)
+        ]
+        if not hits:
+            raise SpanError(
+                f"The span [{span.start}:{span.end}] covers no token of the response.",
+                "Select at least one visible character of the response.",
+            )
+        return hits[0], hits[-1] + 1
+
+
+class Explainer:
+    """Runs a loaded model: generation, and salience for spans of its responses."""
+
+    def __init__(self, model: Any, *, max_length: int = DEFAULT_MAX_LENGTH) -> None:
+        self.model = model
+        self.max_length = max_length
+        self._cache: OrderedDict[tuple[Any, ...], Attribution] = OrderedDict()
+        self._cache_size = 64
+
+    # -- building generations ------------------------------------------------------------
+    def _prompt_ids(self, prompt: str, extra_tokens: int, what: str) -> tuple[Any, int]:
+        if not prompt.strip():
+            raise PromptSalienceError(
+                "The prompt is empty.", "Write the prompt's text (or fill its variables)."
+            )
+        tokens = self.model.tokenizer.encode(prompt)
+        total = 1 + len(tokens.ids) + extra_tokens
+        context = int(self.model.info.context_length)
+        limit = min(context, self.max_length)
+        if total > limit:
+            which = (
+                f"the model's context of {context} tokens"
+                if limit == context
+                else f"the configured limit of {limit} tokens"
+            )
+            raise InputTooLongError(
+                f"The prompt has {1 + len(tokens.ids)} tokens and {what} {extra_tokens}: "
+                f"{total} tokens exceed {which}.",
+                "Shorten the prompt, lower max_new_tokens"
+                + ("" if limit == context else ", or raise the limit (--max-length)")
+                + ". Nothing is truncated silently.",
+            )
+        return tokens, total
+
+    def generate(
+        self,
+        prompt: str,
+        max_new_tokens: int,
+        *,
+        source_map: SourceMap | None = None,
+        on_token: Callable[[int], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Generation:
+        """Greedy response to `prompt` (no chat template here: wrap the prompt first)."""
+        if max_new_tokens < 1:
+            raise PromptSalienceError(
+                f"max_new_tokens is {max_new_tokens}.", "Set max_new_tokens to 1 or more."
+            )
+        tokens, _ = self._prompt_ids(prompt, max_new_tokens, "max_new_tokens is")
+        ids = [self.model.tokenizer.bos_id, *tokens.ids]
+        new = self.model.generate(ids, max_new_tokens, on_token=on_token, cancel=cancel)
+        response = self.model.tokenizer.decode(new)
+        return self._assemble(prompt, tokens, response, generated=True, source_map=source_map)
+
+    def with_target(
+        self, prompt: str, target: str, *, source_map: SourceMap | None = None
+    ) -> Generation:
+        """A what-if: explain `target` as if the model had written it."""
+        if not target:
+            raise PromptSalienceError("The target is empty.", "Give a non-empty `target`.")
+        target_tokens = self.model.tokenizer.encode(target)
+        tokens, _ = self._prompt_ids(prompt, len(target_tokens.ids), "the target has")
+        return self._assemble(prompt, tokens, target_tokens, generated=False, source_map=source_map)
+
+    def _assemble(
+        self, prompt: str, tokens: Any, response: Any, *, generated: bool, source_map: SourceMap | None
+    ) -> Generation:
+        shift = len(prompt)
+        spans = tuple(tokens.spans) + tuple(
+            CharSpan(s.start + shift, s.end + shift) for s in response.spans
+        )
+        return Generation(
+            model=str(self.model.info.name),
+            prompt=prompt,
+            response=response.text,
+            token_ids=(self.model.tokenizer.bos_id, *tokens.ids, *response.ids),
+            token_spans=spans,
+            prompt_token_count=len(tokens.ids),
+            generated=generated,
+            source_map=source_map,
+        )
+
+    # -- explaining ----------------------------------------------------------------------
+    def explain(
+        self,
+        generation: Generation,
+        span: CharSpan,
+        *,
+        method: str,
+        granularity: str,
+        method_options: dict[str, float] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SalienceResult:
+        """Salience of every segment of prompt + response for `span` (response offsets)."""
+        salience = get_method(method, **(method_options or {}))
+        first, end = generation.span_tokens(span)
+        text = generation.text
+        segments = segment_text(
+            text,
+            granularity,
+            token_spans=generation.token_spans,
+            source_map=generation.source_map,
+            prompt_length=len(generation.prompt),
+        )
+        groups = group_tokens(segments, generation.token_spans)
+        key: tuple[Any, ...] = (
+            generation.key,
+            first,
+            end,
+            method,
+            tuple(sorted((method_options or {}).items())),
+        )
+        if salience.scores_segments:
+            key += (granularity,)
+        attribution = self._cache.get(key)
+        if attribution is None:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            objective = SpanObjective(self.model, generation.token_ids, first, end)
+            shifted = [[i + 1 for i in group] for group in groups]  # +1: BOS
+            attribution = salience.attribute(objective, shifted)
+            self._remember(key, attribution)
+        else:
+            self._cache.move_to_end(key)
+        scores = np.zeros((len(generation.token_spans),), np.float64)
+        available = attribution.token_scores[1:].astype(np.float64)
+        scores[: len(available)] = available
+        if not np.all(np.isfinite(scores)):
+            raise PromptSalienceError(
+                "The model produced non-finite salience scores.",
+                "Try float32 precision, or another method.",
+            )
+        totals = sum_by_segment(scores.tolist(), groups)
+        shift = len(generation.prompt)
+        return SalienceResult(
+            model=generation.model,
+            method=method,
+            granularity=granularity,
+            signed=type(salience).signed,
+            prompt=generation.prompt,
+            response=generation.response,
+            response_is_generated=generation.generated,
+            span=CharSpan(span.start + shift, span.end + shift),
+            segments=tuple(
+                ScoredSegment(s.start, s.end, text[s.start : s.end], float(total))
+                for s, total in zip(segments, totals, strict=True)
+            ),
+            token_spans=generation.token_spans,
+            token_scores=tuple(float(x) for x in scores),
+            notes=dict(attribution.notes),
+        )
+
+    def _remember(self, key: tuple[Any, ...], attribution: Attribution) -> None:
+        self._cache[key] = attribution
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)

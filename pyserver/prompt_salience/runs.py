@@ -1,0 +1,124 @@
+"""One run of one case: settings resolved, prompt rendered, response generated (or the what-if
+target taken), the default span found and explained. Shared by the CLI and the language server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from .chat_template import USER_TURN, wrap_for_chat
+from .explain import DEFAULT_MAX_LENGTH, Explainer, Generation
+from .model_spec import DEFAULT_MODEL, ModelSpec
+from .prompt_file import PromptFile, PromptSettings, render_case
+from .results import CharSpan, SalienceResult
+from .segmentation import DEFAULT_GRANULARITY
+from .source_map import SourceMap
+from .span_selection import find_span
+
+DEFAULT_METHOD = "grad_l2"  # as in LIT
+DEFAULT_MAX_NEW_TOKENS = 32
+CHAT_TEMPLATE_CHOICES = ("auto", "on", "off")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything a run needs besides the prompt. Front-matter fills what flags leave unset."""
+
+    model: str = DEFAULT_MODEL
+    precision: str = "float32"
+    method: str = DEFAULT_METHOD
+    granularity: str = DEFAULT_GRANULARITY
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
+    max_length: int = DEFAULT_MAX_LENGTH
+    explain: str | None = None
+    chat_template: str = "auto"
+    ig_steps: int = 16
+
+    def merged_with(self, front: PromptSettings, overrides: dict[str, object]) -> RunSettings:
+        """These defaults, then the file's front-matter, then explicit overrides (flags)."""
+        values: dict[str, object] = {}
+        for name in ("model", "method", "granularity", "max_new_tokens", "explain"):
+            value = getattr(front, name)
+            if value is not None:
+                values[name] = value
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(self, **values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class PreparedPrompt:
+    """A case ready for the model: the exact text sent, and where its characters came from."""
+
+    case_name: str
+    text: str
+    source_map: SourceMap
+    target: str | None
+
+
+def use_chat_template(setting: str, spec: ModelSpec, prompt: str) -> bool:
+    """`auto` wraps prompts for instruction-tuned presets, unless they already hold turns."""
+    if setting == "on":
+        return True
+    if setting == "off":
+        return False
+    return spec.instruction_tuned and USER_TURN.strip() not in prompt
+
+
+def prepare_prompt(
+    document: PromptFile, case_name: str | None, *, chat_setting: str, spec: ModelSpec
+) -> PreparedPrompt:
+    rendered = render_case(document, case_name)
+    text, source_map = rendered.text, rendered.source_map
+    if use_chat_template(chat_setting, spec, text):
+        text, source_map = wrap_for_chat(text, source_map)
+    return PreparedPrompt(rendered.case_name, text, source_map, rendered.target)
+
+
+@dataclass(frozen=True)
+class CaseRun:
+    """What a run produced: the generation, the explained span and its salience."""
+
+    case_name: str
+    generation: Generation
+    span: CharSpan  # response offsets
+    result: SalienceResult
+
+
+def run_case(
+    explainer: Explainer,
+    prepared: PreparedPrompt,
+    settings: RunSettings,
+    *,
+    on_token: Callable[[int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> CaseRun:
+    """Generate (or take the target), pick the default span, explain it."""
+    if prepared.target is not None:
+        generation = explainer.with_target(
+            prepared.text, prepared.target, source_map=prepared.source_map
+        )
+    else:
+        generation = explainer.generate(
+            prepared.text,
+            settings.max_new_tokens,
+            source_map=prepared.source_map,
+            on_token=on_token,
+            cancel=cancel,
+        )
+    span = find_span(generation.response, settings.explain)
+    result = explainer.explain(
+        generation,
+        span,
+        method=settings.method,
+        granularity=settings.granularity,
+        method_options=method_options(settings),
+        cancel=cancel,
+    )
+    return CaseRun(prepared.case_name, generation, span, result)
+
+
+def method_options(settings: RunSettings) -> dict[str, float]:
+    if settings.method == "integrated_gradients":
+        return {"steps": float(settings.ig_steps)}
+    return {}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Set up everything Prompt Salience needs, idempotently (fast when already done):
+# a .venv at the repository root with the package and its dev tools, and the embedded
+# Gemma 3 270M converted once into the user's cache (~/.cache/prompt-salience).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pick_python() {
+  for candidate in "${PYTHON:-}" python3.11 python3.12 python3.13 python3; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo "Prompt Salience needs Python >= 3.11 (set PYTHON=/path/to/python3.11)." >&2
+  return 1
+}
+
+if [ ! -x .venv/bin/python ]; then
+  "$(pick_python)" -m venv .venv
+fi
+
+# Reinstall only when the dependency list changed.
+stamp=".venv/.installed-$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  echo "Installing Python packages into .venv (first run: a few minutes)..."
+  .venv/bin/python -m pip install -q --upgrade pip
+  # keras-hub without its declared TensorFlow dependency (unused on JAX; see pyproject.toml).
+  .venv/bin/python -m pip install -q --no-deps "keras-hub==0.32.0"
+  .venv/bin/python -m pip install -q -e ".[dev]"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
+
+# Convert the embedded model once (about 30 s; later runs return at once).
+.venv/bin/prompt-salience prepare
