@@ -23,30 +23,49 @@ PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 SAMPLES = sorted(PROMPTS.glob("*.prompt"))
 
 # The codelab's few-shot menu template (seed, section 5) with the Quiche Lorraine values.
-FEWSHOT_MISTAKE_QUICHE = "\n".join(
+# Laid out as in LIT's sample prompts: blank lines between the intro, the headings and the
+# examples (the seed's text extraction lost them).
+_EXAMPLE_DISLIKES = [
+    "Taste-likes: I've a sweet-tooth",
+    "Taste-dislikes: Don't like onions or garlic",
+]
+FEWSHOT_MISTAKE_QUICHE = "\n\n".join(
     [
         "Analyze a menu item in a restaurant.",
         "## For example:",
-        "Taste-likes: I've a sweet-tooth",
-        "Taste-dislikes: Don't like onions or garlic",
-        "Suggestion: Onion soup",
-        "Analysis: it has cooked onions in it, which you don't like.",
-        "Recommendation: You have to try it.",
-        "Taste-likes: I've a sweet-tooth",
-        "Taste-dislikes: Don't like onions or garlic",
-        "Suggestion: Baguette maison au levain",
-        "Analysis: Home-made leaven bread in france is usually great",
-        "Recommendation: Likely good.",
-        "Taste-likes: I've a sweet-tooth",
-        "Taste-dislikes: Don't like onions or garlic",
-        "Suggestion: Macaron in france",
-        "Analysis: Sweet with many kinds of flavours",
-        "Recommendation: You have to try it.",
+        "\n".join(
+            [
+                *_EXAMPLE_DISLIKES,
+                "Suggestion: Onion soup",
+                "Analysis: it has cooked onions in it, which you don't like.",
+                "Recommendation: You have to try it.",
+            ]
+        ),
+        "\n".join(
+            [
+                *_EXAMPLE_DISLIKES,
+                "Suggestion: Baguette maison au levain",
+                "Analysis: Home-made leaven bread in france is usually great",
+                "Recommendation: Likely good.",
+            ]
+        ),
+        "\n".join(
+            [
+                *_EXAMPLE_DISLIKES,
+                "Suggestion: Macaron in france",
+                "Analysis: Sweet with many kinds of flavours",
+                "Recommendation: You have to try it.",
+            ]
+        ),
         "## Now analyze one more example:",
-        "Taste-likes: Cheese",
-        "Taste-dislikes: Can't eat eggs",
-        "Suggestion: Quiche Lorraine",
-        "Analysis:",
+        "\n".join(
+            [
+                "Taste-likes: Cheese",
+                "Taste-dislikes: Can't eat eggs",
+                "Suggestion: Quiche Lorraine",
+                "Analysis:",
+            ]
+        ),
     ]
 )
 FIRST_RECOMMENDATION = "which you don't like.\nRecommendation: You have to try it."
@@ -54,7 +73,7 @@ FIRST_RECOMMENDATION = "which you don't like.\nRecommendation: You have to try i
 CONSTITUTION = (
     "* The analysis should be brief and to the point.\n"
     "* The analysis and recommendation should both be clear about the suitability for someone "
-    "with a specified dietary restriction.\n"
+    "with a specified dietary restriction.\n\n"
 )
 
 
@@ -158,7 +177,7 @@ def test_menu_fixed_and_constitution_follow_the_codelab() -> None:
     )
     assert fixed != FEWSHOT_MISTAKE_QUICHE
     assert render_case(_menu("fixed"), "quiche-lorraine").text == fixed
-    intro = "Analyze a menu item in a restaurant.\n"
+    intro = "Analyze a menu item in a restaurant.\n\n"
     constitution = fixed.replace(intro, intro + CONSTITUTION)
     assert render_case(_menu("constitution"), "quiche-lorraine").text == constitution
 

@@ -16,7 +16,9 @@ def wrap_for_chat(text: str, source_map: SourceMap) -> tuple[str, SourceMap]:
     head, tail = len(USER_TURN), len(MODEL_TURN)
     offsets = (-1,) * head + source_map.file_offsets + (-1,) * tail
     origins = [Origin(0, head, "template")]
-    origins += [Origin(o.start + head, o.end + head, o.kind, o.variable) for o in source_map.origins]
+    origins += [
+        Origin(o.start + head, o.end + head, o.kind, o.variable) for o in source_map.origins
+    ]
     end = head + len(text)
     origins.append(Origin(end, end + tail, "template"))
     return USER_TURN + text + MODEL_TURN, SourceMap(offsets, tuple(origins))

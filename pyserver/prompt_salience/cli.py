@@ -33,21 +33,35 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="generate and explain a .prompt file or a .jsonl dataset")
     run.add_argument("file", help="a .prompt template or a LIT .jsonl dataset")
     run.add_argument("--case", help="run only this case (default: every case)")
-    run.add_argument("--model", help="model spec: gemma3_270m (embedded), a keras-hub preset "
-                     "such as gemma2_instruct_2b_en, name:preset, or a preset folder")
+    run.add_argument(
+        "--model",
+        help="model spec: gemma3_270m (embedded), a keras-hub preset "
+        "such as gemma2_instruct_2b_en, name:preset, or a preset folder",
+    )
     run.add_argument("--precision", choices=PRECISIONS, default="float32")
-    run.add_argument("--method", help="grad_l2 (default), grad_dot_input, integrated_gradients, "
-                     "segment_ablation")
-    run.add_argument("--granularity", help="tokens, words (default), sentences, lines, "
-                     "paragraphs, variables, or regex:<separator>")
-    run.add_argument("--explain", help="response span to explain: text, or /regex/ "
-                     "(default: the file's `explain`, else the whole response)")
+    run.add_argument(
+        "--method", help="grad_l2 (default), grad_dot_input, integrated_gradients, segment_ablation"
+    )
+    run.add_argument(
+        "--granularity",
+        help="tokens, words (default), sentences, lines, "
+        "paragraphs, variables, or regex:<separator>",
+    )
+    run.add_argument(
+        "--explain",
+        help="response span to explain: text, or /regex/ "
+        "(default: the file's `explain`, else the whole response)",
+    )
     run.add_argument("--max-new-tokens", type=int)
-    run.add_argument("--max-length", type=int, help="limit on prompt + response tokens "
-                     "(default 2048)")
-    run.add_argument("--chat-template", choices=CHAT_TEMPLATE_CHOICES, default="auto",
-                     help="wrap the prompt in Gemma's chat turns (auto: for instruction-tuned "
-                     "presets)")
+    run.add_argument(
+        "--max-length", type=int, help="limit on prompt + response tokens (default 2048)"
+    )
+    run.add_argument(
+        "--chat-template",
+        choices=CHAT_TEMPLATE_CHOICES,
+        default="auto",
+        help="wrap the prompt in Gemma's chat turns (auto: for instruction-tuned presets)",
+    )
     run.add_argument("--steps", type=int, default=16, help="integrated-gradients steps")
     run.add_argument("--json", type=Path, metavar="OUT", help="write the results as JSON")
     run.add_argument("--html", type=Path, metavar="OUT", help="write a self-contained HTML report")
@@ -60,8 +74,6 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="report problems in prompt files (no model needed)")
     check.add_argument("files", nargs="+")
-
-    sub.add_parser("serve", help="start the language server on stdio")
     return parser
 
 
@@ -76,11 +88,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _prepare(args, err)
         if args.command == "check":
             return _check(args.files, out, err)
-        if args.command == "serve":
-            from .server import serve
-
-            serve()
-            return 0
     except PromptSalienceError as error:
         err.print(f"[bold red]error:[/] {error.one_line()}", markup=True, highlight=False)
         return EXIT_USER_ERROR
@@ -118,8 +125,9 @@ def _check(files: Sequence[str], out: Console, err: Console) -> int:
             continue
         for problem in document.problems:
             line, column = line_column(document.text, problem.start)
-            out.print(f"{name}:{line}:{column}: {problem.severity}: {problem.problem} "
-                      f"Fix: {problem.fix}")
+            out.print(
+                f"{name}:{line}:{column}: {problem.severity}: {problem.problem} Fix: {problem.fix}"
+            )
         bad += len(document.errors)
     return EXIT_USER_ERROR if bad else 0
 

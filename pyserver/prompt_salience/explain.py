@@ -18,9 +18,8 @@ import numpy as np
 
 from .errors import Cancelled, InputTooLongError, PromptSalienceError, SpanError
 from .results import CharSpan, SalienceResult, ScoredSegment
-from .salience.registry import get_method
 from .salience.objective import SpanObjective
-from .salience.registry import Attribution
+from .salience.registry import Attribution, get_method
 from .segmentation import group_tokens, segment_text, sum_by_segment
 from .source_map import SourceMap
 from .span_selection import check_span
@@ -132,7 +131,13 @@ class Explainer:
         return self._assemble(prompt, tokens, target_tokens, generated=False, source_map=source_map)
 
     def _assemble(
-        self, prompt: str, tokens: Any, response: Any, *, generated: bool, source_map: SourceMap | None
+        self,
+        prompt: str,
+        tokens: Any,
+        response: Any,
+        *,
+        generated: bool,
+        source_map: SourceMap | None,
     ) -> Generation:
         shift = len(prompt)
         spans = tuple(tokens.spans) + tuple(

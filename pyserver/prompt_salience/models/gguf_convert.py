@@ -70,7 +70,10 @@ def backbone_config(reader: GGUFReader) -> dict[str, Any]:
 
 def sentencepiece_proto(reader: GGUFReader) -> bytes:
     """A serialized SentencePiece ModelProto equivalent to Gemma's own tokenizer.model."""
-    from sentencepiece import sentencepiece_model_pb2 as sp_pb2
+    import importlib
+
+    # The generated protobuf module has no type information.
+    sp_pb2: Any = importlib.import_module("sentencepiece.sentencepiece_model_pb2")
 
     tokens_field = reader.fields["tokenizer.ggml.tokens"]
     tokens = [bytes(tokens_field.parts[i]).decode("utf-8") for i in tokens_field.data]
@@ -159,7 +162,9 @@ def assign_weights(backbone: Any, tensors: dict[str, np.ndarray], config: dict[s
         att = block.attention
         # Dense kernels "btd,ndh->btnh": [heads*head_dim, hidden] -> (heads, hidden, head_dim)
         put(att.query_dense.kernel, w("attn_q").reshape(heads, head_dim, hidden).transpose(0, 2, 1))
-        put(att.key_dense.kernel, w("attn_k").reshape(kv_heads, head_dim, hidden).transpose(0, 2, 1))
+        put(
+            att.key_dense.kernel, w("attn_k").reshape(kv_heads, head_dim, hidden).transpose(0, 2, 1)
+        )
         put(
             att.value_dense.kernel,
             w("attn_v").reshape(kv_heads, head_dim, hidden).transpose(0, 2, 1),

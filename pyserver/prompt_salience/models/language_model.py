@@ -70,7 +70,8 @@ class GemmaLM:
         """Gemma's input embeddings, scaled by sqrt(hidden_dim) exactly as the backbone does."""
         with self._scope(weights):
             x = self.backbone.token_embedding(token_ids)
-            return x * jnp.asarray(math.sqrt(self.hidden_dim), x.dtype)
+            scaled: jax.Array = x * jnp.asarray(math.sqrt(self.hidden_dim), x.dtype)
+            return scaled
 
     def span_logits(
         self,
@@ -91,7 +92,8 @@ class GemmaLM:
             x = jnp.take(x, positions, axis=1)
             x = self.backbone.layer_norm(x)
             logits = self.backbone.token_embedding(x, reverse=True)
-        return logits.astype(jnp.float32)
+        out: jax.Array = logits.astype(jnp.float32)
+        return out
 
     # -- generation -------------------------------------------------------------------------
     def _empty_cache(self, length: int) -> Any:

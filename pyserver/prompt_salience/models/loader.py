@@ -25,9 +25,10 @@ def configure_jax(cache: Path) -> None:
 
     folder = cache / "jax-compilation"
     folder.mkdir(parents=True, exist_ok=True)
-    jax.config.update("jax_compilation_cache_dir", str(folder))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    update: Any = jax.config.update
+    update("jax_compilation_cache_dir", str(folder))
+    update("jax_persistent_cache_min_compile_time_secs", 0.5)
+    update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
 def _family(backbone: Any) -> tuple[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax.numpy as jnp
 import numpy as np
 
 from .objective import SpanObjective
@@ -30,9 +31,7 @@ class SegmentAblation(SalienceMethod):
         self, objective: SpanObjective, groups: list[list[int]] | None = None
     ) -> Attribution:
         keep = objective.attributable
-        candidates = [
-            [i for i in group if keep.start <= i < keep.stop] for group in (groups or [])
-        ]
+        candidates = [[i for i in group if keep.start <= i < keep.stop] for group in (groups or [])]
         candidates = [g for g in candidates if g]
         base_mask = np.ones((objective.length,), np.int32)
         full = float(objective.values(objective.embeddings[None], base_mask[None])[0])
@@ -43,8 +42,10 @@ class SegmentAblation(SalienceMethod):
             masks = np.ones((BATCH, objective.length), np.int32)
             for row, group in enumerate(chunk):
                 masks[row, group] = 0
-            batch = np.broadcast_to(np.asarray(emb), (BATCH, *emb.shape))
+            batch = jnp.broadcast_to(emb, (BATCH, *emb.shape))
             values = objective.values(batch, masks)
             for row, group in enumerate(chunk):
                 scores[group[0]] = full - values[row]
-        return Attribution(scores, {"logprob_input": full, "segments_ablated": float(len(candidates))})
+        return Attribution(
+            scores, {"logprob_input": full, "segments_ablated": float(len(candidates))}
+        )

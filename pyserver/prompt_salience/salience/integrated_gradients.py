@@ -1,4 +1,4 @@
-"""Integrated gradients from an all-zero embedding baseline for the attributable tokens."""
+"""Integrated gradients from a padding-token baseline for the attributable tokens."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ BATCH = 8  # path points per compiled call: bounds memory, keeps one compiled sh
 class IntegratedGradients(SalienceMethod):
     """(e_i - b_i) . mean over the straight path of the gradient (midpoint rule, `steps` points).
 
-    The baseline zeroes the embeddings of the attributable tokens (BOS and the span keep their
-    own). Completeness: the scores should sum to f(input) - f(baseline); the gap is reported,
-    and shrinks as `steps` grows.
+    The baseline replaces every attributable token by the padding token (BOS and the span keep
+    their own embeddings); see SpanObjective.baseline_embeddings for why not zeros.
+    Completeness: the scores should sum to f(input) - f(baseline); the gap is reported, and
+    shrinks as `steps` grows.
     """
 
     name = "integrated_gradients"
@@ -31,11 +32,7 @@ class IntegratedGradients(SalienceMethod):
         if steps < 1:
             raise ValueError("integrated gradients needs at least one step")
         emb = objective.embeddings  # padded (T, d)
-        keep = objective.attributable
-        moving = np.zeros((emb.shape[0], 1), np.float32)
-        moving[keep] = 1.0
-        moving_j = jnp.asarray(moving, emb.dtype)
-        baseline = emb * (1 - moving_j)
+        baseline = objective.baseline_embeddings()
         alphas = (np.arange(steps, dtype=np.float32) + 0.5) / steps
         total = np.zeros((objective.length, emb.shape[1]), np.float64)
         for start in range(0, steps, BATCH):
@@ -50,7 +47,9 @@ class IntegratedGradients(SalienceMethod):
         delta = (np.asarray(emb, np.float64) - np.asarray(baseline, np.float64))[: objective.length]
         scores = np.sum(mean_grad * delta, axis=-1)
         f_input, _ = objective.value_and_grad()
-        f_base = float(objective.values(baseline[None], np.ones((1, objective.length), np.int32))[0])
+        f_base = float(
+            objective.values(baseline[None], np.ones((1, objective.length), np.int32))[0]
+        )
         difference = f_input - f_base
         gap = float(np.sum(scores) - difference)
         notes = {

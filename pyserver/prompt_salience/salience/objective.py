@@ -134,7 +134,11 @@ class SpanObjective:
         targets[:k] = ids[span_start:span_end]
         target_weights = np.zeros((k_padded,), np.float32)
         target_weights[:k] = 1.0
-        self._span_args = (jnp.asarray(positions), jnp.asarray(targets), jnp.asarray(target_weights))
+        self._span_args = (
+            jnp.asarray(positions),
+            jnp.asarray(targets),
+            jnp.asarray(target_weights),
+        )
         self.weights = model.weights
         self.embeddings: jax.Array = model.embed(self.weights, jnp.asarray(ids))
         self._fns = _compiled_for(model)
@@ -166,6 +170,18 @@ class SpanObjective:
             self.weights, embeddings, masks, *self._span_args
         )
         return np.asarray(values, np.float64), np.asarray(grads, np.float32)[:, : self.length]
+
+    def baseline_embeddings(self, token_id: int = 0) -> jax.Array:
+        """The embeddings with every attributable token replaced by `token_id` (padding).
+
+        Not all-zero vectors: RMSNorm makes a Gemma discontinuous at zero (norm(a*e) is e/|e|
+        for any a > 0), so a zero baseline breaks integrated gradients' completeness.
+        """
+        replacement = self.model.embed(self.weights, jnp.asarray([token_id], jnp.int32))[0]
+        moving = np.zeros((self.embeddings.shape[0], 1), np.float32)
+        moving[self.attributable] = 1.0
+        rows = jnp.asarray(moving, self.embeddings.dtype)
+        return self.embeddings * (1 - rows) + replacement[None, :] * rows
 
     def input_embeddings(self) -> np.ndarray:
         """The real tokens' embeddings, (T_real, d) float32."""
