@@ -20,16 +20,8 @@ import keras
 import numpy as np
 
 from ..errors import Cancelled
+from ..shapes import bucket_length
 from .tokenizer import GemmaTokenizer
-
-
-def bucket_length(n: int, minimum: int = 64) -> int:
-    """Round a length up to 64, 96, 128, 192, 256, 384, ... so that shapes, and so
-    compilations, are shared by prompts of similar length."""
-    size = minimum
-    while size < n:
-        size = size * 3 // 2 if size & (size - 1) == 0 else size // 3 * 4
-    return size
 
 
 @dataclass(frozen=True)

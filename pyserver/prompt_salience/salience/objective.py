@@ -17,6 +17,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..shapes import bucket_length
+
 SPAN_BUCKET = 16  # target positions are padded to a multiple of this (fewer compilations)
 
 
@@ -37,13 +39,6 @@ class ScoringModel(Protocol):
         attention_mask: jax.Array,
         positions: jax.Array,
     ) -> jax.Array: ...
-
-
-def _bucket(n: int, minimum: int = 64) -> int:
-    size = minimum
-    while size < n:
-        size = size * 3 // 2 if size & (size - 1) == 0 else size // 3 * 4
-    return size
 
 
 @dataclass
@@ -119,7 +114,7 @@ class SpanObjective:
         self.length = span_end  # real tokens used
         self.span_start = span_start
         self.span_end = span_end
-        padded = _bucket(span_end)
+        padded = bucket_length(span_end)
         ids = np.zeros((padded,), np.int32)
         ids[:span_end] = np.asarray(token_ids[:span_end], np.int32)
         self.token_ids = ids
