@@ -74,11 +74,17 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="report problems in prompt files (no model needed)")
     check.add_argument("files", nargs="+")
+
+    sub.add_parser("serve", help="run the language server on stdin/stdout (LSP)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "serve":
+        from .server import main as serve
+
+        return serve()
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:

@@ -1,0 +1,15 @@
+"""One module per LSP feature; `register_all` attaches them to a server."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..server import PromptSalienceServer
+
+
+def register_all(server: PromptSalienceServer) -> None:
+    from . import code_lens, commands, custom_requests, hover, lifecycle, text_sync
+
+    for module in (lifecycle, text_sync, code_lens, hover, commands, custom_requests):
+        module.register(server)

@@ -1,0 +1,376 @@
+"""Runs and re-explanations: prepared on the event loop, computed on the model worker.
+
+Shared by the commands (workspace/executeCommand) and the custom requests. Each piece of work:
+checks its input at once (no model needed), shows work-done progress, can be cancelled by
+`$/cancelRequest`, by its progress token, or by an edit that touches its text, and files its
+result only if the document still holds the text it was computed on.
+
+Failures a user can fix arrive as window/showMessage (problem and fix) and the request fails
+with RequestFailed; cancellation answers RequestCancelled; an edit answers ContentModified.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from lsprotocol.types import MessageType
+from pygls.exceptions import (
+    JsonRpcContentModified,
+    JsonRpcRequestCancelled,
+)
+
+from ..errors import Cancelled, PromptSalienceError, SpanError
+from ..explain import Explainer, Generation
+from ..model_spec import parse_model_spec
+from ..results import CharSpan, SalienceResult
+from ..runs import method_options, prepare_prompt
+from ..salience.names import METHOD_NAMES
+from ..segmentation import check_granularity
+from ..span_selection import check_span, find_span
+from .explanations import Explanation, dependency_extents
+from .open_documents import OpenDocument
+from .positions import TextUnits
+from .progress import WorkProgress
+from .protocol import CaseParams, ExplainSpanParams, ExplanationResult, SetViewParams
+from .result_view import explanation_result, response_pieces
+from .rpc import RequestFailed
+
+if TYPE_CHECKING:
+    from .server import PromptSalienceServer
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+# -- entry points -------------------------------------------------------------------------------
+async def run_case(server: PromptSalienceServer, params: CaseParams) -> ExplanationResult:
+    """Generate (or take the target) and explain the default span of one case."""
+    document = _current(server, params)
+    parse = server.parse(document)
+    if parse.document is None:
+        assert parse.error is not None
+        raise _fail(server, parse.error)
+    prompt_file = parse.document
+    if prompt_file.errors:
+        raise _fail(server, prompt_file.error(prompt_file.errors[0]))
+    try:
+        case = prompt_file.case(params.case)
+        settings = server.run_settings(prompt_file.settings)
+        _check_view(settings.method, settings.granularity)
+        spec = parse_model_spec(settings.model)
+        prepared = prepare_prompt(
+            prompt_file, case.name, chat_setting=settings.chat_template, spec=spec
+        )
+    except PromptSalienceError as error:
+        raise _fail(server, error) from None
+    line = min(case.line, document.index.line_count - 1)
+    line_bounds = (document.index.line_starts[line], document.index.line_end(line))
+    explanation = Explanation(
+        case.name,
+        prepared,
+        dependency_extents(prompt_file, case, prepared.source_map, line_bounds),
+        settings,
+        spec,
+        document.version,
+    )
+    document.start_run(explanation)
+    key = server.model_key(spec, settings.precision)
+
+    def job(progress: WorkProgress, cancel: threading.Event) -> tuple[Generation, SalienceResult]:
+        explainer = _explainer(server, key, settings.max_length, progress, cancel)
+        if prepared.target is not None:
+            progress.report("Scoring the target", 40)
+            generation = explainer.with_target(
+                prepared.text, prepared.target, source_map=prepared.source_map
+            )
+        else:
+            total = settings.max_new_tokens
+
+            def on_token(count: int) -> None:
+                progress.report(f"Generating: {count}/{total} tokens", 10 + 60 * count // total)
+
+            progress.report("Generating", 10)
+            generation = explainer.generate(
+                prepared.text,
+                total,
+                source_map=prepared.source_map,
+                on_token=on_token,
+                cancel=cancel,
+            )
+        span = find_span(generation.response, settings.explain)
+        progress.report(f"Salience ({settings.method})", 75)
+        result = explainer.explain(
+            generation,
+            span,
+            method=settings.method,
+            granularity=settings.granularity,
+            method_options=method_options(settings),
+            cancel=cancel,
+        )
+        return generation, result
+
+    try:
+        generation, result = await _on_worker(
+            server, explanation, f"Prompt salience: {case.name}", params, job
+        )
+    except BaseException:
+        document.abandon_run(explanation)
+        raise
+    explanation.generation = generation
+    explanation.set_result(result)
+    if not document.finish_run(explanation):
+        raise JsonRpcContentModified("The document changed under the run; run it again.")
+    server.result_changed(document, case.name, available=True, reason="computed")
+    return explanation_result(document, explanation, server.settings.intensity)
+
+
+async def explain_span(
+    server: PromptSalienceServer, params: ExplainSpanParams
+) -> ExplanationResult:
+    """Explain another span of a finished run's response (same method and granularity)."""
+    document = _current(server, params)
+    explanation = _finished(server, document, params)
+    assert explanation.generation is not None
+    assert explanation.result is not None
+    try:
+        span = _chosen_span(explanation.generation.response, params, document.encoding)
+    except PromptSalienceError as error:
+        raise _fail(server, error) from None
+    result = explanation.result
+    return await _explain(
+        server, document, explanation, span, result.method, result.granularity, params
+    )
+
+
+async def set_view(server: PromptSalienceServer, params: SetViewParams) -> ExplanationResult:
+    """Explain the same span with another method and/or granularity (no new generation)."""
+    document = _current(server, params)
+    explanation = _finished(server, document, params)
+    assert explanation.result is not None
+    result = explanation.result
+    method = params.method or result.method
+    granularity = params.granularity or result.granularity
+    try:
+        _check_view(method, granularity)
+    except PromptSalienceError as error:
+        raise _fail(server, error) from None
+    shift = len(result.prompt)
+    span = CharSpan(result.span.start - shift, result.span.end - shift)
+    return await _explain(server, document, explanation, span, method, granularity, params)
+
+
+def cancel_case(server: PromptSalienceServer, params: CaseParams) -> bool:
+    """Stop the run in flight for a case (or every run of the document); True if any."""
+    document = server.open_document(params.uri)
+    running = [
+        e for case, e in document.running.items() if params.case is None or case == params.case
+    ]
+    for explanation in running:
+        explanation.stop()
+    return bool(running)
+
+
+# -- shared steps -------------------------------------------------------------------------------
+async def _explain(
+    server: PromptSalienceServer,
+    document: OpenDocument,
+    explanation: Explanation,
+    span: CharSpan,
+    method: str,
+    granularity: str,
+    params: CaseParams,
+) -> ExplanationResult:
+    generation = explanation.generation
+    assert generation is not None
+    key = server.model_key(explanation.spec, explanation.settings.precision)
+    options = method_options(explanation.settings) if method == explanation.settings.method else {}
+    if method == "integrated_gradients" and not options:
+        options = {"steps": float(explanation.settings.ig_steps)}
+
+    def job(progress: WorkProgress, cancel: threading.Event) -> SalienceResult:
+        explainer = _explainer(server, key, explanation.settings.max_length, progress, cancel)
+        progress.report(f"Salience ({method}, {granularity})", 50)
+        return explainer.explain(
+            generation,
+            span,
+            method=method,
+            granularity=granularity,
+            method_options=options,
+            cancel=cancel,
+        )
+
+    result = await _on_worker(
+        server, explanation, f"Prompt salience: {explanation.case}", params, job
+    )
+    if explanation.dropped or document.explanations.get(explanation.case) is not explanation:
+        raise JsonRpcContentModified("The document changed meanwhile; run the case again.")
+    explanation.set_result(result)
+    document.active_case = explanation.case
+    server.result_changed(document, explanation.case, available=True, reason="explained")
+    return explanation_result(document, explanation, server.settings.intensity)
+
+
+async def _on_worker(
+    server: PromptSalienceServer,
+    explanation: Explanation,
+    title: str,
+    params: CaseParams,
+    job: Callable[[WorkProgress, threading.Event], T],
+) -> T:
+    """Run `job` on the model worker with progress and every way of cancelling it."""
+    cancel = explanation.new_cancel_event()
+    stop_listening = server.rpc.on_cancel(server.protocol.msg_id, cancel.set)
+    progress = await WorkProgress.start(server, title, cancel, params.work_done_token)
+    try:
+        value = await server.worker.submit(lambda: _guarded(job, progress, cancel))
+    except asyncio.CancelledError:  # pygls cancelled our task: the worker must stop too
+        cancel.set()
+        progress.end("Cancelled")
+        raise
+    except Cancelled:
+        progress.end("Cancelled")
+        if explanation.dropped:
+            raise JsonRpcContentModified("The document changed; the run was stopped.") from None
+        raise JsonRpcRequestCancelled("Cancelled.") from None
+    except PromptSalienceError as error:
+        progress.end("Failed")
+        raise _fail(server, error) from None
+    except MemoryError:
+        progress.end("Failed")
+        raise _fail(
+            server,
+            PromptSalienceError(
+                "Out of memory while running the model.",
+                "Use bfloat16 precision, a smaller model, or lower max_new_tokens.",
+            ),
+        ) from None
+    except Exception as error:
+        logger.exception("Model work failed")
+        progress.end("Failed")
+        raise _fail(
+            server,
+            PromptSalienceError(
+                f"Unexpected error: {type(error).__name__}: {error}.",
+                "See the server's log (stderr); the server keeps running, so try again.",
+            ),
+        ) from None
+    finally:
+        stop_listening()
+        explanation.forget_cancel_event(cancel)
+    progress.end("Done")
+    return value
+
+
+def _guarded(
+    job: Callable[[WorkProgress, threading.Event], T],
+    progress: WorkProgress,
+    cancel: threading.Event,
+) -> T:
+    if cancel.is_set():
+        raise Cancelled()
+    return job(progress, cancel)
+
+
+def _explainer(
+    server: PromptSalienceServer,
+    key: Any,
+    max_length: int,
+    progress: WorkProgress,
+    cancel: threading.Event,
+) -> Explainer:
+    """(On the worker) the loaded model's Explainer, loading it with progress if needed."""
+    if server.worker.loaded_key != key:
+        progress.report(f"Loading {key.spec.label} (first use)", 0)
+
+    def report(message: str) -> None:
+        progress.report(message, 5)
+
+    explainer: Explainer = server.worker.explainer(key, max_length, report, cancel)
+    if cancel.is_set():
+        raise Cancelled()
+    return explainer
+
+
+def _current(server: PromptSalienceServer, params: CaseParams) -> OpenDocument:
+    document = server.open_document(params.uri)
+    if params.version is not None and params.version != document.version:
+        raise JsonRpcContentModified(
+            f"Version {params.version} is stale: the document is at version {document.version}."
+        )
+    return document
+
+
+def _finished(
+    server: PromptSalienceServer, document: OpenDocument, params: CaseParams
+) -> Explanation:
+    server.parse(document)  # drops explanations the latest edits made stale
+    explanation = document.explanation(params.case)
+    if explanation is None or explanation.generation is None:
+        which = f"case `{params.case}`" if params.case else "this file"
+        raise _fail(
+            server,
+            PromptSalienceError(
+                f"There is no run of {which} to explain.",
+                "Run it first: the `Run and explain` CodeLens (command promptSalience.run).",
+            ),
+        )
+    return explanation
+
+
+def _chosen_span(response: str, params: ExplainSpanParams, encoding: str) -> CharSpan:
+    """The response span (code points) that the params choose."""
+    given = [
+        name
+        for name in ("start", "line", "sentence", "explain")
+        if getattr(params, name) is not None
+    ]
+    if len(given) != 1 or (params.start is None) != (params.end is None):
+        raise SpanError(
+            "Choose the span by exactly one of: start and end, line, sentence, explain.",
+            'E.g. {"uri": ..., "line": 0} or {"uri": ..., "start": 0, "end": 12}.',
+        )
+    if params.start is not None and params.end is not None:
+        units = TextUnits(response, encoding)
+        if not 0 <= params.start < params.end <= units.length:
+            raise SpanError(
+                f"The span [{params.start}:{params.end}] is outside the response "
+                f"({units.length} units long) or empty.",
+                f"Give 0 <= start < end <= {units.length} ({encoding} units).",
+            )
+        span = CharSpan(units.to_offset(params.start), units.to_offset(params.end))
+        if span.end == span.start:  # both inside one character
+            span = CharSpan(span.start, span.start + 1)
+        check_span(response, span)
+        return span
+    if params.explain is not None:
+        return find_span(response, params.explain)
+    kind, number = (
+        ("lines", params.line) if params.line is not None else ("sentences", params.sentence)
+    )
+    assert number is not None
+    pieces = response_pieces(response, kind)
+    if not 0 <= number < len(pieces):
+        raise SpanError(
+            f"The response has {len(pieces)} {kind}; there is no {kind[:-1]} {number}.",
+            f"Give a 0-based index below {len(pieces)}.",
+        )
+    return CharSpan(*pieces[number])
+
+
+def _check_view(method: str, granularity: str) -> None:
+    if method not in METHOD_NAMES:
+        raise PromptSalienceError(
+            f"Unknown method {method!r}.", f"Use one of: {', '.join(METHOD_NAMES)}."
+        )
+    check_granularity(granularity)
+
+
+def _fail(server: PromptSalienceServer, error: PromptSalienceError) -> RequestFailed:
+    """Show a user's error (with its fix) and make the request fail with it."""
+    message = error.one_line()
+    server.show(message, MessageType.Error)
+    return RequestFailed(message)

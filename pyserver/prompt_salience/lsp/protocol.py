@@ -1,0 +1,219 @@
+"""Everything the server says beyond plain LSP: command names, custom messages, settings.
+
+docs/protocol.md documents this file for the TypeScript side, which mirrors it. Fields are
+snake_case here and camelCase on the wire (lsprotocol's converter renames them both ways).
+
+Offsets into the response text (`TextSpan`, the `start`/`end` arguments) count units of the
+session's position encoding (UTF-16 code units unless the client negotiated another), exactly
+like the `character` of an LSP Position: a JavaScript string index, for the extension.
+Ranges in the prompt document are ordinary LSP Ranges.
+"""
+
+from __future__ import annotations
+
+import attrs
+from lsprotocol.types import Range
+
+from ..colour_scale import DEFAULT_INTENSITY
+from ..explain import DEFAULT_MAX_LENGTH
+from ..model_spec import DEFAULT_MODEL
+from ..runs import DEFAULT_MAX_NEW_TOKENS, DEFAULT_METHOD
+from ..segmentation import DEFAULT_GRANULARITY
+
+# -- workspace/executeCommand commands (each takes ONE argument: the params object below) -----
+RUN_COMMAND = "promptSalience.run"  # CaseParams -> ExplanationResult
+EXPLAIN_SPAN_COMMAND = "promptSalience.explainSpan"  # ExplainSpanParams -> ExplanationResult
+SET_VIEW_COMMAND = "promptSalience.setView"  # SetViewParams -> ExplanationResult
+SHOW_RESPONSE_COMMAND = "promptSalience.showResponse"  # CaseParams -> None (window/showMessage)
+CANCEL_COMMAND = "promptSalience.cancel"  # CaseParams -> None
+COMMANDS = (
+    RUN_COMMAND,
+    EXPLAIN_SPAN_COMMAND,
+    SET_VIEW_COMMAND,
+    SHOW_RESPONSE_COMMAND,
+    CANCEL_COMMAND,
+)
+
+# -- custom requests (client -> server) and notifications (server -> client) -----------------
+RESULT_REQUEST = "promptSalience/result"  # CaseParams -> ExplanationResult | null (no model)
+EXPLAIN_SPAN_REQUEST = "promptSalience/explainSpan"  # ExplainSpanParams -> ExplanationResult
+SET_VIEW_REQUEST = "promptSalience/setView"  # SetViewParams -> ExplanationResult
+RESULT_CHANGED_NOTIFICATION = "promptSalience/resultChanged"  # ResultChangedParams
+
+# LSP 3.17's RequestFailed: the work failed for a reason the user can fix (already shown to the
+# user with window/showMessage, so clients need not show it again).
+REQUEST_FAILED = -32803
+
+SETTINGS_SECTION = "promptSalience"
+
+
+@attrs.define
+class ServerSettings:
+    """User settings: `initializationOptions` and `workspace/didChangeConfiguration`.
+
+    Either the object itself or `{"promptSalience": {...}}`. Front-matter in a prompt file wins
+    over `model`, `max_new_tokens`, `method` and `granularity`.
+    """
+
+    model: str = DEFAULT_MODEL  # gemma3_270m (embedded), a keras-hub preset, label:preset, a folder
+    precision: str = "float32"  # float32 | bfloat16
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
+    method: str = DEFAULT_METHOD
+    granularity: str = DEFAULT_GRANULARITY
+    cache_dir: str | None = None  # converted models; default $PROMPT_SALIENCE_CACHE or ~/.cache
+    max_length: int = DEFAULT_MAX_LENGTH  # prompt + response tokens
+    chat_template: str = "auto"  # auto | on | off
+    intensity: float = DEFAULT_INTENSITY  # colour strength 0..1
+
+
+@attrs.define
+class CaseParams:
+    """Which case of which open document. `case` None = the last one run or explained, else the
+    first. `version`, when given, must be the document's current version (else ContentModified).
+    `work_done_token`: a client-created progress token for this work (else the server creates
+    one when the client supports `window/workDoneProgress`)."""
+
+    uri: str
+    case: str | None = None
+    version: int | None = None
+    work_done_token: int | str | None = None
+
+
+@attrs.define
+class ExplainSpanParams(CaseParams):
+    """The span of the response to explain, by exactly one of: `start`/`end` (response offsets
+    in position-encoding units), `line` or `sentence` (0-based index among the response's
+    non-blank lines / sentences), `explain` (text to find, or `/regex/`, as in front-matter)."""
+
+    start: int | None = None
+    end: int | None = None
+    line: int | None = None
+    sentence: int | None = None
+    explain: str | None = None
+
+
+@attrs.define
+class SetViewParams(CaseParams):
+    """Explain the same span again with another method and/or granularity (no new generation)."""
+
+    method: str | None = None
+    granularity: str | None = None
+
+
+@attrs.define
+class TextSpan:
+    """[start, end) in the response, in position-encoding units."""
+
+    start: int
+    end: int
+
+
+@attrs.define
+class LegendEntry:
+    """One colour bucket: scores in [low, high] are drawn in `colour` (`#rrggbbaa`; None = no
+    colour). Same rule as `prompt_salience.colour_scale.ColourScale`."""
+
+    bucket: int
+    label: str
+    colour: str | None
+    low: float
+    high: float
+
+
+@attrs.define
+class ColourScaleInfo:
+    """The scale of one result: bucket = 0 when |score|/scale < zero_fraction, else
+    ceil(|score|/scale * steps) clamped to 1..steps, negative for negative scores when signed."""
+
+    signed: bool
+    scale: float
+    steps: int
+    intensity: float
+    zero_fraction: float
+    caption: str
+    legend: list[LegendEntry]
+
+
+@attrs.define
+class SegmentScore:
+    """One segment of prompt + response. `ranges`: where it stands in the prompt document
+    (template text and front-matter values; several when it spans both; empty for response
+    segments and text that maps to no file character). `response_span`: where it stands in the
+    response (None for prompt segments). `rank` 1 = most salient (None for a zero score);
+    `share`: |score| / sum of |scores|."""
+
+    index: int
+    text: str
+    score: float
+    rank: int | None
+    share: float
+    bucket: int
+    ranges: list[Range]
+    response_span: TextSpan | None
+
+
+@attrs.define
+class ExplanationResult:
+    """The salience of one case for one span of its response, tied to document `version`."""
+
+    uri: str
+    version: int
+    case: str
+    model: str
+    method: str
+    granularity: str
+    signed: bool
+    response: str
+    response_is_generated: bool
+    response_tokens: list[TextSpan]
+    span: TextSpan
+    span_text: str
+    scale: ColourScaleInfo
+    segments: list[SegmentScore]
+    notes: dict[str, float]
+
+
+@attrs.define
+class ResultChangedParams:
+    """A case's result appeared, changed, or was dropped (`available` False) — e.g. an edit
+    touched the text it was computed on. Fetch it with `promptSalience/result`."""
+
+    uri: str
+    version: int
+    case: str
+    available: bool
+    reason: str  # "computed" | "explained" | "dropped" | "closed"
+
+
+# -- JSON-RPC message classes, so pygls structures the params above (see rpc.py) --------------
+
+
+@attrs.define
+class ResultRequest:
+    id: int | str
+    params: CaseParams
+    method: str = RESULT_REQUEST
+    jsonrpc: str = "2.0"
+
+
+@attrs.define
+class ExplainSpanRequest:
+    id: int | str
+    params: ExplainSpanParams
+    method: str = EXPLAIN_SPAN_REQUEST
+    jsonrpc: str = "2.0"
+
+
+@attrs.define
+class SetViewRequest:
+    id: int | str
+    params: SetViewParams
+    method: str = SET_VIEW_REQUEST
+    jsonrpc: str = "2.0"
+
+
+MESSAGE_TYPES: dict[str, type] = {
+    RESULT_REQUEST: ResultRequest,
+    EXPLAIN_SPAN_REQUEST: ExplainSpanRequest,
+    SET_VIEW_REQUEST: SetViewRequest,
+}

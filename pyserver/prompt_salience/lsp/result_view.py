@@ -1,0 +1,103 @@
+"""An Explanation as the extension sees it: ExplanationResult with LSP ranges and colours."""
+
+from __future__ import annotations
+
+from ..colour_scale import ZERO_FRACTION, ColourScale
+from ..segmentation import segment_text
+from .explanations import Explanation
+from .open_documents import OpenDocument
+from .positions import TextUnits
+from .protocol import (
+    ColourScaleInfo,
+    ExplanationResult,
+    LegendEntry,
+    SegmentScore,
+    TextSpan,
+)
+
+
+def explanation_result(
+    document: OpenDocument, explanation: Explanation, intensity: float
+) -> ExplanationResult:
+    """The result of `explanation` with ranges in `document`'s current text."""
+    result = explanation.result
+    assert result is not None
+    prompt_length = len(result.prompt)
+    units = TextUnits(result.response, document.encoding)
+
+    def response_span(start: int, end: int) -> TextSpan:
+        return TextSpan(units.to_units(start - prompt_length), units.to_units(end - prompt_length))
+
+    scale = ColourScale.for_result(result, intensity)
+    ranking = explanation.ranking()
+    index = document.index
+    segments = []
+    for i, segment in enumerate(result.segments):
+        ranked = ranking.get(i)
+        in_response = segment.start >= prompt_length
+        segments.append(
+            SegmentScore(
+                index=i,
+                text=segment.text,
+                score=segment.score,
+                rank=ranked.rank if ranked else None,
+                share=ranked.share if ranked else 0.0,
+                bucket=scale.bucket(segment.score),
+                ranges=[index.range_of(a, b) for a, b in explanation.file_ranges(i)],
+                response_span=response_span(segment.start, segment.end) if in_response else None,
+            )
+        )
+    return ExplanationResult(
+        uri=document.uri,
+        version=document.version,
+        case=explanation.case,
+        model=result.model,
+        method=result.method,
+        granularity=result.granularity,
+        signed=result.signed,
+        response=result.response,
+        response_is_generated=result.response_is_generated,
+        response_tokens=[
+            response_span(s.start, s.end) for s in result.token_spans if s.start >= prompt_length
+        ],
+        span=response_span(result.span.start, result.span.end),
+        span_text=result.span_text,
+        scale=colour_scale_info(scale),
+        segments=segments,
+        notes=dict(result.notes),
+    )
+
+
+def colour_scale_info(scale: ColourScale) -> ColourScaleInfo:
+    return ColourScaleInfo(
+        signed=scale.signed,
+        scale=scale.scale,
+        steps=scale.steps,
+        intensity=scale.intensity,
+        zero_fraction=ZERO_FRACTION,
+        caption=scale.caption(),
+        legend=[
+            LegendEntry(
+                bucket=step.bucket,
+                label=step.label,
+                colour=scale.bucket_rgba(step.bucket),
+                low=step.low,
+                high=step.high,
+            )
+            for step in scale.legend()
+        ],
+    )
+
+
+def response_pieces(response: str, granularity: str) -> list[tuple[int, int]]:
+    """Code-point spans of the response's non-blank `lines` or `sentences`, in order."""
+    return [
+        (s.start, s.end)
+        for s in segment_text(response, granularity, token_spans=(), prompt_length=0)
+    ]
+
+
+def first_line(text: str, width: int = 60) -> str:
+    """The first non-blank line of `text`, cut to `width` characters."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return line if len(line) <= width else line[: width - 1] + "…"
