@@ -49,11 +49,14 @@ def test_generation_stops_at_a_stop_token_and_reports_progress() -> None:
     prompt = [2, 5, 6, 7]
     model.tokenizer.stop_ids = ()
     free = model.generate(prompt, 8)
-    model.tokenizer.stop_ids = (free[3],)
+    cut = next(j for j in range(1, len(free)) if free[j] not in free[:j])
+    model.tokenizer.stop_ids = (free[cut],)
     seen: list[int] = []
     stopped = model.generate(prompt, 8, on_token=seen.append)
-    assert stopped == free[: free.index(free[3])]
-    assert seen == list(range(1, len(stopped) + 1))
+    assert stopped == free[:cut]
+    assert seen  # progress is reported in chunks of tokens, increasing, ending at the total
+    assert seen == sorted(set(seen))
+    assert seen[-1] == len(stopped)
 
 
 def test_generation_can_be_cancelled_between_tokens() -> None:
@@ -61,9 +64,12 @@ def test_generation_can_be_cancelled_between_tokens() -> None:
     model.tokenizer.stop_ids = ()
     cancel = threading.Event()
 
-    def stop_after_two(count: int) -> None:
-        if count == 2:
-            cancel.set()
+    reported: list[int] = []
+
+    def stop_at_first_report(count: int) -> None:
+        reported.append(count)
+        cancel.set()
 
     with pytest.raises(Cancelled):
-        model.generate([2, 5, 6], 10, on_token=stop_after_two, cancel=cancel)
+        model.generate([2, 5, 6], 40, on_token=stop_at_first_report, cancel=cancel)
+    assert reported == [1]  # stopped before the first chunk of DECODE_CHUNK tokens ran

@@ -23,6 +23,9 @@ from ..errors import Cancelled
 from ..shapes import bucket_length
 from .tokenizer import GemmaTokenizer
 
+# Tokens per compiled decoding call: progress and cancellation are checked between calls.
+DECODE_CHUNK = 8
+
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -45,7 +48,7 @@ class GemmaLM:
         self.hidden_dim: int = int(backbone.hidden_dim)
         self._variables = list(backbone.variables)
         self._lock = threading.Lock()
-        self._step = jax.jit(self._step_impl, donate_argnums=(1,))
+        self._decode = jax.jit(self._decode_impl, donate_argnums=(1,))
         self._prefill = jax.jit(self._prefill_impl)
 
     # -- weights ---------------------------------------------------------------------------
@@ -121,11 +124,40 @@ class GemmaLM:
         last = jax.lax.dynamic_slice_in_dim(x, length - 1, 1, axis=1)
         return self._next_token(weights, last), cache
 
-    def _step_impl(
-        self, weights: list[jax.Array], cache: Any, token: jax.Array, index: jax.Array
-    ) -> tuple[jax.Array, Any]:
-        x, cache = self._run_cached(weights, token.reshape(1, 1), cache, index)
-        return self._next_token(weights, x), cache
+    def _decode_impl(
+        self,
+        weights: list[jax.Array],
+        cache: Any,
+        last: jax.Array,
+        index: jax.Array,
+        budget: jax.Array,
+        stop_ids: jax.Array,
+    ) -> tuple[Any, jax.Array, jax.Array, jax.Array, jax.Array, jax.Array]:
+        """Up to `budget` (<= DECODE_CHUNK) greedy steps in one compiled loop.
+
+        `last` is the last emitted token, not yet fed, at position `index`. Each step feeds it
+        and emits the argmax unless that is a stop token. One call per chunk keeps Python and
+        argument passing out of the per-token cost, while the caller can still report progress
+        and honour cancellation every few tokens.
+        """
+
+        def cond(state: tuple[Any, ...]) -> jax.Array:
+            _, _, _, count, _, stopped = state
+            return jnp.logical_and(count < budget, jnp.logical_not(stopped))
+
+        def body(state: tuple[Any, ...]) -> tuple[Any, ...]:
+            cache, last, index, count, out, _ = state
+            x, cache = self._run_cached(weights, last.reshape(1, 1), cache, index)
+            token = self._next_token(weights, x)
+            stopped = jnp.any(token == stop_ids)
+            out = out.at[count].set(token)
+            count = count + jnp.where(stopped, 0, 1)
+            return cache, token, index + 1, count, out, stopped
+
+        out = jnp.zeros((DECODE_CHUNK,), jnp.int32)
+        start = (cache, last, index, jnp.asarray(0, jnp.int32), out, jnp.asarray(False))
+        cache, last, index, count, out, stopped = jax.lax.while_loop(cond, body, start)
+        return cache, last, index, count, out, stopped
 
     def generate(
         self,
@@ -137,30 +169,40 @@ class GemmaLM:
     ) -> list[int]:
         """Greedy decoding (deterministic, as LIT) until a stop token or max_new_tokens.
 
-        Returns the new token ids without the stop token. Checks `cancel` between tokens.
+        Returns the new token ids without the stop token. Checks `cancel` and reports the
+        count of tokens so far every DECODE_CHUNK tokens.
         """
-        stop = set(self.tokenizer.stop_ids)
+        stop = np.full((4,), -1, np.int32)
+        stop[: len(self.tokenizer.stop_ids)] = self.tokenizer.stop_ids
+        stop_ids = jnp.asarray(stop)
         n = len(prompt_ids)
         padded = bucket_length(n, 64)
         cache_len = bucket_length(n + max_new_tokens, 64)
         ids = np.zeros((1, max(padded, 1)), np.int32)
         ids[0, :n] = prompt_ids
         weights = self.weights
+        new: list[int] = []
         with self._lock:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
             token, cache = self._prefill(
                 weights, jnp.asarray(ids), jnp.asarray(n, jnp.int32), self._empty_cache(cache_len)
             )
-            new: list[int] = []
-            for step in range(max_new_tokens):
-                if cancel is not None and cancel.is_set():
-                    raise Cancelled()
-                value = int(token)
-                if value in stop:
-                    break
-                new.append(value)
+            stopped = int(token) in self.tokenizer.stop_ids
+            if not stopped:
+                new.append(int(token))
+            index = jnp.asarray(n, jnp.int32)
+            while not stopped and len(new) < max_new_tokens:
                 if on_token is not None:
                     on_token(len(new))
-                if step + 1 == max_new_tokens:
-                    break
-                token, cache = self._step(weights, cache, token, jnp.asarray(n + step, jnp.int32))
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled()
+                budget = min(DECODE_CHUNK, max_new_tokens - len(new))
+                cache, token, index, count, out, stopped = self._decode(
+                    weights, cache, token, index, jnp.asarray(budget, jnp.int32), stop_ids
+                )
+                new.extend(int(t) for t in np.asarray(out)[: int(count)])
+                stopped = bool(stopped)
+        if on_token is not None:
+            on_token(len(new))
         return new
