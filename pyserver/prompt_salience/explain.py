@@ -74,6 +74,8 @@ class Explainer:
         self.max_length = max_length
         self._cache: OrderedDict[tuple[Any, ...], Attribution] = OrderedDict()
         self._cache_size = 64
+        # Objectives memoize one backward pass shared by both gradient methods.
+        self._objectives: OrderedDict[tuple[int, int, int], SpanObjective] = OrderedDict()
 
     # -- building generations ------------------------------------------------------------
     def _prompt_ids(self, prompt: str, extra_tokens: int, what: str) -> tuple[Any, int]:
@@ -190,7 +192,7 @@ class Explainer:
         if attribution is None:
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
-            objective = SpanObjective(self.model, generation.token_ids, first, end)
+            objective = self._objective(generation, first, end)
             shifted = [[i + 1 for i in group] for group in groups]  # +1: BOS
             attribution = salience.attribute(objective, shifted)
             self._remember(key, attribution)
@@ -223,6 +225,17 @@ class Explainer:
             token_scores=tuple(float(x) for x in scores),
             notes=dict(attribution.notes),
         )
+
+    def _objective(self, generation: Generation, first: int, end: int) -> SpanObjective:
+        key = (generation.key, first, end)
+        objective = self._objectives.get(key)
+        if objective is None:
+            objective = SpanObjective(self.model, generation.token_ids, first, end)
+            self._objectives[key] = objective
+            while len(self._objectives) > 8:
+                self._objectives.popitem(last=False)
+        self._objectives.move_to_end(key)
+        return objective
 
     def _remember(self, key: tuple[Any, ...], attribution: Attribution) -> None:
         self._cache[key] = attribution

@@ -26,8 +26,8 @@ class GradL2(SalienceMethod):
     def attribute(
         self, objective: SpanObjective, groups: list[list[int]] | None = None
     ) -> Attribution:
-        _, grad = objective.value_and_grad()
-        return Attribution(_restrict(np.linalg.norm(grad, axis=-1), objective))
+        _, l2, _ = objective.gradient_scores()
+        return Attribution(_restrict(l2, objective))
 
 
 @register
@@ -41,6 +41,5 @@ class GradDotInput(SalienceMethod):
     def attribute(
         self, objective: SpanObjective, groups: list[list[int]] | None = None
     ) -> Attribution:
-        _, grad = objective.value_and_grad()
-        scores = np.sum(grad * objective.input_embeddings(), axis=-1)
-        return Attribution(_restrict(scores, objective))
+        _, _, gxi = objective.gradient_scores()
+        return Attribution(_restrict(gxi, objective))

@@ -46,6 +46,7 @@ class _Compiled:
     """jit-compiled objective functions of one model (compiled per shape by JAX)."""
 
     value_and_grad: Callable[..., tuple[jax.Array, jax.Array]]
+    token_gradients: Callable[..., tuple[jax.Array, jax.Array, jax.Array]]
     batched_values: Callable[..., jax.Array]
     batched_value_and_grad: Callable[..., tuple[jax.Array, jax.Array]]
 
@@ -79,6 +80,16 @@ def _compiled_for(model: ScoringModel) -> _Compiled:
 
         return jax.value_and_grad(one)(emb)
 
+    def token_gradients(
+        weights: list[jax.Array], ids: jax.Array, mask: jax.Array, *span: jax.Array
+    ) -> tuple[jax.Array, jax.Array, jax.Array]:
+        # Embedding and the per-token reductions happen on the device: only (T,) vectors
+        # come back to the host, not the (T, d) gradient.
+        emb = model.embed(weights, ids)
+        value, grad = value_and_grad(weights, emb, mask, *span)
+        grad32, emb32 = grad.astype(jnp.float32), emb.astype(jnp.float32)
+        return value, jnp.linalg.norm(grad32, axis=-1), jnp.sum(grad32 * emb32, axis=-1)
+
     def batched_value_and_grad(
         weights: list[jax.Array], emb: jax.Array, mask: jax.Array, *span: jax.Array
     ) -> tuple[jax.Array, jax.Array]:
@@ -89,6 +100,7 @@ def _compiled_for(model: ScoringModel) -> _Compiled:
 
     compiled = _Compiled(
         value_and_grad=jax.jit(value_and_grad),
+        token_gradients=jax.jit(token_gradients),
         batched_values=jax.jit(span_logprob),
         batched_value_and_grad=jax.jit(batched_value_and_grad),
     )
@@ -135,8 +147,31 @@ class SpanObjective:
             jnp.asarray(target_weights),
         )
         self.weights = model.weights
-        self.embeddings: jax.Array = model.embed(self.weights, jnp.asarray(ids))
+        self._embeddings: jax.Array | None = None
+        self._gradients: tuple[float, np.ndarray, np.ndarray] | None = None
         self._fns = _compiled_for(model)
+
+    @property
+    def embeddings(self) -> jax.Array:
+        """The input embeddings, padded (T, d); computed on first use."""
+        if self._embeddings is None:
+            self._embeddings = self.model.embed(self.weights, jnp.asarray(self.token_ids))
+        return self._embeddings
+
+    def gradient_scores(self) -> tuple[float, np.ndarray, np.ndarray]:
+        """(objective, ||grad|| per token, grad . input per token), one backward pass, memoized:
+        the two gradient methods share it."""
+        if self._gradients is None:
+            value, l2, gxi = self._fns.token_gradients(
+                self.weights, jnp.asarray(self.token_ids), self.mask, *self._span_args
+            )
+            n = self.length
+            self._gradients = (
+                float(value),
+                np.asarray(l2, np.float32)[:n],
+                np.asarray(gxi, np.float32)[:n],
+            )
+        return self._gradients
 
     @property
     def attributable(self) -> slice:
