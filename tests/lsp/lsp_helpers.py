@@ -85,7 +85,7 @@ def close_document(client: LanguageClient, uri: str) -> None:
 def change(client: LanguageClient, uri: str, version: int, range_: types.Range, new: str) -> None:
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
-            types.VersionedTextDocumentIdentifier(uri, version),
+            types.VersionedTextDocumentIdentifier(uri=uri, version=version),
             [types.TextDocumentContentChangePartial(range=range_, text=new)],
         )
     )

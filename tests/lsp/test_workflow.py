@@ -35,7 +35,9 @@ async def test_menu_prompt_run_hover_explain_and_switch(client: LanguageClient) 
     uri = MENU.as_uri()
     open_document(client, uri, text)
     errors = [
-        d for d in await diagnostics_for(client, uri) if d.severity == types.DiagnosticSeverity.Error
+        d
+        for d in await diagnostics_for(client, uri)
+        if d.severity == types.DiagnosticSeverity.Error
     ]
     assert errors == []
 
@@ -87,11 +89,19 @@ async def test_menu_prompt_run_hover_explain_and_switch(client: LanguageClient) 
 
     # Hover: template text, a front-matter value, a placeholder.
     shown = hover_text(await hover(client, uri, onion))
-    for expected in ("Salience", "rank", "% of the total", "grad_l2", "sentences", "Recommendation:"):
+    for expected in (
+        "Salience",
+        "rank",
+        "% of the total",
+        "grad_l2",
+        "sentences",
+        "Recommendation:",
+    ):
         assert expected in shown
     cheese = await hover(client, uri, position_of(text, text.index("Cheese") + 1))
     assert "Taste-likes: Cheese" in hover_text(cheese)
-    assert cheese is not None and cheese.range is not None
+    assert cheese is not None
+    assert cheese.range is not None
     assert text_in(text, cheese.range) == "Cheese"
     placeholder = await hover(client, uri, position_of(text, text.index("{{food_likes}}") + 3))
     assert "Taste-likes: Cheese" in hover_text(placeholder)
@@ -100,7 +110,9 @@ async def test_menu_prompt_run_hover_explain_and_switch(client: LanguageClient) 
     titles = [lens.command.title for lens in await lenses(client, uri) if lens.command]
     assert titles[0].startswith("Response: ")
     explain_line = next(
-        lens for lens in await lenses(client, uri) if lens.command and "Explain line 1" in lens.command.title
+        lens
+        for lens in await lenses(client, uri)
+        if lens.command and "Explain line 1" in lens.command.title
     )
     assert explain_line.command is not None
     second = await execute(client, explain_line.command.command, explain_line.command.arguments[0])
@@ -111,7 +123,9 @@ async def test_menu_prompt_run_hover_explain_and_switch(client: LanguageClient) 
     # Switch the method: same response and span, no new generation.
     tokens_before = set(client.progress_reports)
     switched = await execute(
-        client, "promptSalience.setView", {"uri": uri, "case": "quiche-lorraine", "method": "grad_dot_input"}
+        client,
+        "promptSalience.setView",
+        {"uri": uri, "case": "quiche-lorraine", "method": "grad_dot_input"},
     )
     assert switched["method"] == "grad_dot_input"
     assert switched["signed"] is True
@@ -125,7 +139,9 @@ async def test_menu_prompt_run_hover_explain_and_switch(client: LanguageClient) 
     assert not any(m.startswith("Generating") for m in new_messages)
 
     # The custom request gives the same result, immediately.
-    fetched = await request(client, "promptSalience/result", {"uri": uri, "case": "quiche-lorraine"})
+    fetched = await request(
+        client, "promptSalience/result", {"uri": uri, "case": "quiche-lorraine"}
+    )
     assert fetched["method"] == "grad_dot_input"
     assert fetched["version"] == 1
     close_document(client, uri)
