@@ -21,10 +21,10 @@ from .results import CharSpan, SalienceResult, ScoredSegment
 from .salience.objective import SpanObjective
 from .salience.registry import Attribution, get_method
 from .segmentation import group_tokens, segment_text, sum_by_segment
+from .shapes import DEFAULT_MAX_LENGTH
 from .source_map import SourceMap
 from .span_selection import check_span
 
-DEFAULT_MAX_LENGTH = 2048  # tokens of prompt + response; longer needs an explicit choice
 _generation_ids = count()
 
 

@@ -6,15 +6,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .chat_template import USER_TURN, wrap_for_chat
-from .explain import DEFAULT_MAX_LENGTH, Explainer, Generation
 from .model_spec import DEFAULT_MODEL, ModelSpec
 from .prompt_file import PromptFile, PromptSettings, render_case
 from .results import CharSpan, SalienceResult
 from .segmentation import DEFAULT_GRANULARITY
+from .shapes import DEFAULT_MAX_LENGTH
 from .source_map import SourceMap
 from .span_selection import find_span
+
+if TYPE_CHECKING:  # the engine imports JAX: keep `runs` light for the CLI and the server
+    from .explain import Explainer, Generation
 
 DEFAULT_METHOD = "grad_l2"  # as in LIT
 DEFAULT_MAX_NEW_TOKENS = 32

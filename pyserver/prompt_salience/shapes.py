@@ -3,6 +3,9 @@ are rounded up to a few shapes, wasting at most one eighth of the work to paddin
 
 from __future__ import annotations
 
+# Tokens of prompt + response allowed by default; longer needs an explicit --max-length.
+DEFAULT_MAX_LENGTH = 2048
+
 
 def bucket_length(n: int, minimum: int = 64) -> int:
     """Round n up: to `minimum`, then to a multiple of an eighth of the next power of two

@@ -15,7 +15,7 @@ import attrs
 from lsprotocol.types import Range
 
 from ..colour_scale import DEFAULT_INTENSITY
-from ..explain import DEFAULT_MAX_LENGTH
+from ..shapes import DEFAULT_MAX_LENGTH
 from ..model_spec import DEFAULT_MODEL
 from ..runs import DEFAULT_MAX_NEW_TOKENS, DEFAULT_METHOD
 from ..segmentation import DEFAULT_GRANULARITY
