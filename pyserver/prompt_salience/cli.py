@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
         help="response span to explain: text, or /regex/ "
         "(default: the file's `explain`, else the whole response)",
     )
+    run.add_argument(
+        "--span",
+        type=_span_argument,
+        metavar="START:END",
+        help="explain the response characters [START, END) (wins over --explain)",
+    )
     run.add_argument("--max-new-tokens", type=int)
     run.add_argument(
         "--max-length", type=int, help="limit on prompt + response tokens (default 2048)"
@@ -77,6 +83,13 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("serve", help="run the language server on stdin/stdout (LSP)")
     return parser
+
+
+def _span_argument(text: str) -> tuple[int, int]:
+    start, sep, end = text.partition(":")
+    if not sep or not start.strip().isdigit() or not end.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not START:END (e.g. 12:40)")
+    return int(start), int(end)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -148,6 +161,8 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
         for problem in document.errors[1:]:
             err.print(f"error: {document.error(problem).one_line()}")
         raise document.error(first)
+    for problem in document.problems:  # warnings only, by now: said, then the run goes on
+        err.print(f"warning: {document.error(problem).one_line()}")
     settings = RunSettings().merged_with(
         document.settings,
         {
@@ -156,6 +171,7 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
             "method": args.method,
             "granularity": args.granularity,
             "explain": args.explain,
+            "span": args.span,
             "max_new_tokens": args.max_new_tokens,
             "max_length": args.max_length,
             "chat_template": args.chat_template,
@@ -203,6 +219,8 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
             try:
                 runs.append(run_case(explainer, item, settings))
             except PromptSalienceError as error:
+                if not many:
+                    raise  # one case: main() prints the one line
                 failures.append((item.case_name, error))
                 err.print(f"error in case {item.case_name!r}: {error.one_line()}")
             progress.advance(task)

@@ -15,7 +15,7 @@ from .results import CharSpan, SalienceResult
 from .segmentation import DEFAULT_GRANULARITY
 from .shapes import DEFAULT_MAX_LENGTH
 from .source_map import SourceMap
-from .span_selection import find_span
+from .span_selection import check_span, find_span
 
 if TYPE_CHECKING:  # the engine imports JAX: keep `runs` light for the CLI and the server
     from .explain import Explainer, Generation
@@ -36,6 +36,7 @@ class RunSettings:
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
     max_length: int = DEFAULT_MAX_LENGTH
     explain: str | None = None
+    span: tuple[int, int] | None = None  # response offsets; wins over `explain`
     chat_template: str = "auto"
     ig_steps: int = 16
 
@@ -110,7 +111,12 @@ def run_case(
             on_token=on_token,
             cancel=cancel,
         )
-    span = find_span(generation.response, settings.explain)
+    if settings.span is not None:
+        start, end = settings.span
+        span = CharSpan(max(start, 0), max(start, end, 0))  # an inverted span is empty: refused
+        check_span(generation.response, span)
+    else:
+        span = find_span(generation.response, settings.explain)
     result = explainer.explain(
         generation,
         span,
