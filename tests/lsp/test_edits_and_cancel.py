@@ -163,3 +163,21 @@ async def test_cancel_by_progress_token_and_by_the_lens(client: LanguageClient) 
     assert await execute(client, running.command.command, running.command.arguments[0]) is True
     assert await _error_code(run) == REQUEST_CANCELLED
     close_document(client, uri)
+
+
+async def test_custom_requests_are_cancellable(client: LanguageClient) -> None:
+    uri, text = unique_uri("custom.prompt"), _prompt(4)
+    open_document(client, uri, text)
+    await execute(client, "promptSalience.run", {"uri": uri})
+    pending = asyncio.wrap_future(
+        client.protocol.send_request(
+            "promptSalience/explainSpan", {"uri": uri, "sentence": 0}, msg_id="explain-to-cancel"
+        )
+    )
+    client.protocol.notify("$/cancelRequest", types.CancelParams(id="explain-to-cancel"))
+    assert await _error_code(pending) == REQUEST_CANCELLED
+    switched = await client.protocol.send_request_async(
+        "promptSalience/setView", {"uri": uri, "granularity": "tokens"}
+    )
+    assert switched.granularity == "tokens"
+    close_document(client, uri)

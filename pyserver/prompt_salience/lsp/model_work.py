@@ -24,7 +24,6 @@ from pygls.exceptions import (
 )
 
 from ..errors import Cancelled, PromptSalienceError, SpanError
-from ..explain import Explainer, Generation
 from ..model_spec import parse_model_spec
 from ..results import CharSpan, SalienceResult
 from ..runs import method_options, prepare_prompt
@@ -40,6 +39,7 @@ from .result_view import explanation_result, response_pieces
 from .rpc import RequestFailed
 
 if TYPE_CHECKING:
+    from ..explain import Explainer, Generation
     from .server import PromptSalienceServer
 
 logger = logging.getLogger(__name__)

@@ -15,10 +15,10 @@ import attrs
 from lsprotocol.types import Range
 
 from ..colour_scale import DEFAULT_INTENSITY
-from ..shapes import DEFAULT_MAX_LENGTH
 from ..model_spec import DEFAULT_MODEL
 from ..runs import DEFAULT_MAX_NEW_TOKENS, DEFAULT_METHOD
 from ..segmentation import DEFAULT_GRANULARITY
+from ..shapes import DEFAULT_MAX_LENGTH
 
 # -- workspace/executeCommand commands (each takes ONE argument: the params object below) -----
 RUN_COMMAND = "promptSalience.run"  # CaseParams -> ExplanationResult

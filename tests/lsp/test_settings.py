@@ -1,0 +1,47 @@
+"""Settings from workspace/didChangeConfiguration apply to the next run; a new model reloads."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from lsp_helpers import close_document, execute, open_document, unique_uri
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+pytestmark = [pytest.mark.model, pytest.mark.asyncio(loop_scope="session")]
+
+TEXT = "---\nvars:\n  dish: Onion soup\n---\nSuggestion: {{dish}}\nAnalysis:\n"
+
+
+def _configure(client: LanguageClient, values: dict[str, object]) -> None:
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"promptSalience": values})
+    )
+
+
+async def test_a_new_model_and_max_new_tokens_apply(client: LanguageClient) -> None:
+    before = set(client.progress_reports)
+    _configure(client, {"model": "mini:gemma3_270m", "maxNewTokens": 3})
+    await asyncio.sleep(0.2)
+    uri = unique_uri("settings.prompt")
+    open_document(client, uri, TEXT)
+    try:
+        result = await asyncio.wait_for(execute(client, "promptSalience.run", {"uri": uri}), 300)
+        assert result["model"] == "mini"
+        messages = [
+            getattr(value, "message", None) or getattr(value, "title", None) or ""
+            for token in client.progress_reports
+            if token not in before
+            for value in client.progress_reports[token]
+        ]
+        assert any("Loading mini" in m for m in messages)  # reloaded, eagerly or on first use
+        counts = [
+            int(m.group(1)) for m in map(re.compile(r"Generating: \d+/(\d+)").match, messages) if m
+        ]
+        assert counts
+        assert set(counts) == {3}
+    finally:
+        _configure(client, {"maxNewTokens": 8})  # back to the shared defaults
+        close_document(client, uri)
