@@ -85,9 +85,11 @@ async def test_an_edit_to_the_prompt_during_a_run_stops_it(client: LanguageClien
     await _until(client, token, r"Generating: \d+/")
     at = position_of(text, text.index("Analysis:"))
     change(client, uri, 2, types.Range(at, at), "Short ")
+    generating = not any(m.startswith("Salience") for m in _messages(client, token))
     assert await _error_code(run) == CONTENT_MODIFIED
-    assert await _ended(client, token) == "Cancelled"
-    assert "Generating: 32/32 tokens" not in _messages(client, token)
+    if generating:  # (a response that stopped early may already be in its salience step)
+        assert await _ended(client, token) == "Cancelled"
+        assert "Generating: 32/32 tokens" not in _messages(client, token)
     assert "No salience yet" in hover_text(await hover(client, uri, at))
     close_document(client, uri)
 

@@ -152,3 +152,28 @@ def _range(raw: dict[str, dict[str, int]]) -> dict[str, types.Position]:
         "start": types.Position(raw["start"]["line"], raw["start"]["character"]),
         "end": types.Position(raw["end"]["line"], raw["end"]["character"]),
     }
+
+
+async def test_a_dataset_has_a_lens_per_record_and_hovers_inside_json(
+    client: LanguageClient,
+) -> None:
+    path = PROMPTS / "menu-samples.jsonl"
+    text = path.read_text(encoding="utf-8")
+    uri = path.as_uri()
+    open_document(client, uri, text)
+    records = [line for line in text.splitlines() if line.strip()]
+    found = [lens for lens in await lenses(client, uri) if lens.command]
+    assert len(found) == len(records)
+    assert found[0].command is not None
+    assert "fewshot-mistake" in found[0].command.title
+    assert [lens.range.start.line for lens in found] == [
+        i for i, line in enumerate(text.splitlines()) if line.strip()
+    ]
+    result = await execute(client, found[0].command.command, found[0].command.arguments[0])
+    assert result["case"] == "fewshot-mistake"
+    shown = await hover(client, uri, position_of(text, text.index("Onion soup") + 1))
+    assert "Salience" in hover_text(shown)
+    assert shown is not None
+    assert shown.range is not None
+    assert shown.range.start.line == 0
+    close_document(client, uri)

@@ -178,5 +178,7 @@ def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
     server = build_server()
     try:
         server.start_io(stdin=stdin, stdout=stdout)
-    finally:
+    finally:  # `exit`, or the client went away: stop model work between steps, then leave
+        for document in server.documents.values():
+            document.close()
         server.worker.shutdown()
