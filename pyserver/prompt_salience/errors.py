@@ -27,7 +27,9 @@ class PromptSalienceError(Exception):
 
     def location(self) -> str:
         """`path:line:column` as far as it is known ("" when nothing is)."""
-        parts = [p for p in (self.path, self.line, self.column) if p is not None]
+        # A column means nothing without its line (e.g. a bad regex given as a flag).
+        column = self.column if self.line is not None else None
+        parts = [p for p in (self.path, self.line, column) if p is not None]
         return ":".join(str(p) for p in parts)
 
     def one_line(self) -> str:
