@@ -1,0 +1,189 @@
+/**
+ * Which Python interpreter runs the language server, whether it has the `prompt_salience`
+ * package, and how to install the package into it. Node only: does not import `vscode`.
+ *
+ * Lookup order (the first that applies wins):
+ *   1. the `promptSalience.interpreter` setting. It is used as it is, even without the package
+ *      (the user then gets an Install button). In an untrusted workspace only the user-level
+ *      value counts: a workspace never chooses the executable we start.
+ *   2. the Python extension's active interpreter for the workspace, when that extension is
+ *      installed (trusted workspaces only);
+ *   3. the workspace folder's `.venv` (trusted workspaces only);
+ *   4. `python3` on PATH.
+ * Among 2-4, the first interpreter that has the package is chosen; when none has it, the first
+ * that runs at all, so that the Install button installs into the interpreter the user sees.
+ */
+
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+export type InterpreterSource = 'setting' | 'python-extension' | 'workspace-venv' | 'path';
+
+export interface Candidate {
+  command: string;
+  source: InterpreterSource;
+}
+
+export interface LookupInputs {
+  /** The interpreter setting as it applies (already restricted to user level when untrusted). */
+  setting: string | undefined;
+  /** The Python extension's active interpreter, when it has one. */
+  pythonExtension: string | undefined;
+  workspaceFolders: readonly string[];
+  trusted: boolean;
+  platform?: NodeJS.Platform;
+}
+
+export const MIN_PYTHON: readonly [number, number] = [3, 11];
+
+export function venvPython(folder: string, platform: NodeJS.Platform = process.platform): string {
+  return platform === 'win32' ? path.join(folder, '.venv', 'Scripts', 'python.exe') : path.join(folder, '.venv', 'bin', 'python');
+}
+
+/** The candidates in lookup order (see the module comment). */
+export function interpreterCandidates(inputs: LookupInputs, exists: (file: string) => boolean = existsSync): Candidate[] {
+  const setting = inputs.setting?.trim();
+  if (setting) {
+    return [{ command: setting, source: 'setting' }];
+  }
+  const candidates: Candidate[] = [];
+  if (inputs.trusted) {
+    if (inputs.pythonExtension) {
+      candidates.push({ command: inputs.pythonExtension, source: 'python-extension' });
+    }
+    for (const folder of inputs.workspaceFolders) {
+      const venv = venvPython(folder, inputs.platform);
+      if (exists(venv)) {
+        candidates.push({ command: venv, source: 'workspace-venv' });
+      }
+    }
+  }
+  candidates.push({ command: (inputs.platform ?? process.platform) === 'win32' ? 'python' : 'python3', source: 'path' });
+  return candidates;
+}
+
+export interface Probe {
+  /** It ran and answered. */
+  runs: boolean;
+  version?: [number, number, number];
+  hasPackage: boolean;
+  executable?: string;
+  error?: string;
+}
+
+const PROBE_SCRIPT = [
+  'import importlib.util, json, sys',
+  "print(json.dumps({'version': list(sys.version_info[:3]), 'executable': sys.executable,",
+  "  'package': importlib.util.find_spec('prompt_salience') is not None}))",
+].join('\n');
+
+/** Ask the interpreter its version and whether it can import `prompt_salience` (no import). */
+export function probeInterpreter(command: string, timeoutMs = 15000): Promise<Probe> {
+  return new Promise((resolve) => {
+    execFile(command, ['-c', PROBE_SCRIPT], { timeout: timeoutMs, windowsHide: true }, (error, stdout, stderr) => {
+      if (error) {
+        const detail = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (stderr.trim() || error.message).split('\n').pop();
+        resolve({ runs: false, hasPackage: false, error: detail });
+        return;
+      }
+      try {
+        const answer = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { version: number[]; executable: string; package: boolean };
+        const [major, minor, micro] = answer.version;
+        resolve({ runs: true, version: [major, minor, micro], hasPackage: answer.package, executable: answer.executable });
+      } catch {
+        resolve({ runs: false, hasPackage: false, error: `unexpected answer: ${stdout.slice(0, 80)}` });
+      }
+    });
+  });
+}
+
+export function versionOk(probe: Probe): boolean {
+  const version = probe.version;
+  return version !== undefined && (version[0] > MIN_PYTHON[0] || (version[0] === MIN_PYTHON[0] && version[1] >= MIN_PYTHON[1]));
+}
+
+export interface Choice {
+  candidate: Candidate;
+  probe: Probe;
+}
+
+/** The interpreter to use (see the module comment), probing candidates in order. */
+export async function chooseInterpreter(candidates: readonly Candidate[], probe: (command: string) => Promise<Probe> = probeInterpreter): Promise<Choice | undefined> {
+  // Rank: runs with a good version (2), runs (1), the first candidate at all (0).
+  let fallback: { choice: Choice; rank: number } | undefined;
+  for (const candidate of candidates) {
+    const result = await probe(candidate.command);
+    const choice = { candidate, probe: result };
+    if (candidate.source === 'setting' || (result.runs && result.hasPackage && versionOk(result))) {
+      return choice;
+    }
+    const rank = result.runs ? (versionOk(result) ? 2 : 1) : 0;
+    if (fallback === undefined || rank > fallback.rank) {
+      fallback = { choice, rank };
+    }
+  }
+  return fallback?.choice;
+}
+
+/** What is wrong with the choice, in one sentence, or undefined when the server can start. */
+export function problemWith(choice: Choice | undefined): string | undefined {
+  if (choice === undefined) {
+    return 'No Python interpreter was found (tried the Python extension, the workspace .venv and python3 on PATH).';
+  }
+  const { candidate, probe } = choice;
+  if (!probe.runs) {
+    return `The Python interpreter ${candidate.command} does not run (${probe.error ?? 'unknown error'}).`;
+  }
+  if (!versionOk(probe)) {
+    return `Prompt Salience needs Python >= ${MIN_PYTHON.join('.')}; ${candidate.command} is ${probe.version?.join('.') ?? 'older'}.`;
+  }
+  if (!probe.hasPackage) {
+    return `The Python interpreter ${candidate.command} does not have the prompt-salience package.`;
+  }
+  return undefined;
+}
+
+/** A source for `pip install`: this project's checkout (editable), or the wheel in the .vsix. */
+export interface PackageSource {
+  kind: 'checkout' | 'wheel';
+  location: string;
+  /** Requirements installed first with --no-deps (keras-hub: see scripts/setup.sh). */
+  noDepsRequirements?: string;
+}
+
+/** Whether `folder` is a checkout of this project (its pyproject.toml names the package). */
+export function isProjectCheckout(folder: string): boolean {
+  try {
+    return /^name\s*=\s*"prompt-salience"/m.test(readFileSync(path.join(folder, 'pyproject.toml'), 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Where to install the package from: a checkout among the workspace folders, else the bundle. */
+export function packageSource(workspaceFolders: readonly string[], bundleDir: string): PackageSource | undefined {
+  const noDeps = path.join(bundleDir, 'no-deps.txt');
+  const noDepsRequirements = existsSync(noDeps) ? noDeps : undefined;
+  const checkout = workspaceFolders.find(isProjectCheckout);
+  if (checkout !== undefined) {
+    return { kind: 'checkout', location: checkout, noDepsRequirements };
+  }
+  let wheels: string[] = [];
+  try {
+    wheels = readdirSync(bundleDir).filter((name) => /^prompt_salience-.*\.whl$/.test(name));
+  } catch {
+    return undefined;
+  }
+  return wheels.length > 0 ? { kind: 'wheel', location: path.join(bundleDir, wheels.sort().pop() ?? ''), noDepsRequirements } : undefined;
+}
+
+/** The pip commands (argument lists for the interpreter) that install the package. */
+export function installSteps(source: PackageSource): string[][] {
+  const steps: string[][] = [];
+  if (source.noDepsRequirements !== undefined) {
+    steps.push(['-m', 'pip', 'install', '--no-deps', '-r', source.noDepsRequirements]);
+  }
+  steps.push(source.kind === 'checkout' ? ['-m', 'pip', 'install', '-e', source.location] : ['-m', 'pip', 'install', source.location]);
+  return steps;
+}

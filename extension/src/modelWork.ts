@@ -1,0 +1,200 @@
+/**
+ * Work on the model (run, explain another span, switch the view) with a notification that
+ * shows the server's progress and has a Cancel button. Cancel reaches the server twice over:
+ * `$/cancelRequest` for the request and `window/workDoneProgress/cancel` for its token.
+ */
+
+import * as vscode from 'vscode';
+import {
+  ExecuteCommandRequest,
+  type LanguageClient,
+  WorkDoneProgress,
+  WorkDoneProgressCancelNotification,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressReport,
+} from 'vscode-languageclient/node';
+
+import {
+  CONTENT_MODIFIED,
+  errorCode,
+  type ExplanationResult,
+  parseExplanationResult,
+  REQUEST_CANCELLED,
+  REQUEST_FAILED,
+  RUN_COMMAND,
+  type CaseParams,
+  type ExplainSpanParams,
+  type SetViewParams,
+} from './protocol';
+
+export type ModelState = 'not loaded' | 'loading' | 'ready' | 'error';
+
+export interface WorkRecord {
+  kind: string;
+  uri: string;
+  case: string | null;
+  outcome: 'done' | 'cancelled' | 'failed' | 'modified';
+}
+
+function key(params: CaseParams): string {
+  return `${params.uri}#${params.case ?? ''}`;
+}
+
+export class ModelWork implements vscode.Disposable {
+  modelState: ModelState = 'not loaded';
+  private readonly stateEmitter = new vscode.EventEmitter<ModelState>();
+  readonly onDidChangeModelState = this.stateEmitter.event;
+  /** Every piece of work, in order (the e2e test reads it through the extension's API). */
+  readonly history: WorkRecord[] = [];
+  private readonly inFlight = new Map<string, vscode.CancellationTokenSource>();
+  private tokenCount = 0;
+
+  constructor(
+    private readonly client: () => LanguageClient | undefined,
+    private readonly output: vscode.LogOutputChannel,
+  ) {}
+
+  private setModelState(state: ModelState): void {
+    if (state !== this.modelState) {
+      this.modelState = state;
+      this.stateEmitter.fire(state);
+    }
+  }
+
+  /** A server command that answers an ExplanationResult (`promptSalience.run`, ...). */
+  command(command: string, params: CaseParams, title: string): Promise<ExplanationResult | undefined> {
+    return this.run(command, params, title, (client, withToken, token) =>
+      client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [withToken] }, token),
+    );
+  }
+
+  /** A custom request that answers an ExplanationResult (`promptSalience/setView`, ...). */
+  request(method: string, params: CaseParams | ExplainSpanParams | SetViewParams, title: string): Promise<ExplanationResult | undefined> {
+    return this.run(method, params, title, (client, withToken, token) => client.sendRequest(method, withToken, token));
+  }
+
+  /** Cancel the work in flight for a case (every case of the document when `case` is absent). */
+  cancel(params: CaseParams): boolean {
+    let any = false;
+    for (const [k, source] of this.inFlight) {
+      if (k === key(params) || (params.case == null && k.startsWith(`${params.uri}#`))) {
+        source.cancel();
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  isRunning(params: CaseParams): boolean {
+    return this.inFlight.has(key(params));
+  }
+
+  private async run(
+    kind: string,
+    params: CaseParams,
+    title: string,
+    send: (client: LanguageClient, params: CaseParams, token: vscode.CancellationToken) => Promise<unknown>,
+  ): Promise<ExplanationResult | undefined> {
+    const client = this.client();
+    if (client === undefined || !client.isRunning()) {
+      void vscode.window.showErrorMessage('The Prompt Salience server is not running.', 'Restart server').then((picked) => {
+        if (picked) {
+          void vscode.commands.executeCommand('promptSalience.restartServer');
+        }
+      });
+      return undefined;
+    }
+    this.inFlight.get(key(params))?.cancel(); // a new request for the case replaces the old one
+    const source = new vscode.CancellationTokenSource();
+    this.inFlight.set(key(params), source);
+    const workDoneToken = `prompt-salience-client-${++this.tokenCount}`;
+    const record: WorkRecord = { kind, uri: params.uri, case: params.case ?? null, outcome: 'failed' };
+    this.history.push(record);
+    this.output.info(`${kind} ${JSON.stringify({ ...params, workDoneToken })}`);
+    try {
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+        async (progress, userToken) => {
+          let percentage = 0;
+          const report = (value: WorkDoneProgressBegin | WorkDoneProgressReport): void => {
+            const message = value.message;
+            if (message && /^Loading/.test(message)) {
+              this.setModelState('loading');
+            }
+            const next = value.percentage ?? percentage;
+            progress.report({ message, increment: Math.max(0, next - percentage) });
+            percentage = Math.max(percentage, next);
+          };
+          const progressListener = client.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
+            if (value.kind !== 'end') {
+              report(value);
+            }
+          });
+          const onCancel = userToken.onCancellationRequested(() => source.cancel());
+          const tellServer = source.token.onCancellationRequested(() => {
+            this.output.info(`Cancelling ${kind} for ${key(params)}`);
+            void client.sendNotification(WorkDoneProgressCancelNotification.type, { token: workDoneToken });
+          });
+          try {
+            const answer = await send(client, { ...params, workDoneToken }, source.token);
+            const result = parseExplanationResult(answer);
+            record.outcome = 'done';
+            this.setModelState('ready');
+            return result;
+          } finally {
+            progressListener.dispose();
+            onCancel.dispose();
+            tellServer.dispose();
+          }
+        },
+      );
+    } catch (error) {
+      this.handleError(kind, error, record, source.token.isCancellationRequested);
+      return undefined;
+    } finally {
+      if (this.inFlight.get(key(params)) === source) {
+        this.inFlight.delete(key(params));
+      }
+      source.dispose();
+    }
+  }
+
+  private handleError(kind: string, error: unknown, record: WorkRecord, cancelled: boolean): void {
+    const code = errorCode(error);
+    const message = error instanceof Error ? error.message : String(error);
+    if (cancelled || code === REQUEST_CANCELLED) {
+      record.outcome = 'cancelled';
+      this.output.info(`${kind}: cancelled`);
+      if (this.modelState === 'loading') {
+        this.setModelState('not loaded');
+      }
+      vscode.window.setStatusBarMessage('$(circle-slash) Prompt Salience: cancelled', 4000);
+      return;
+    }
+    if (code === CONTENT_MODIFIED) {
+      record.outcome = 'modified';
+      this.output.info(`${kind}: ${message}`);
+      void vscode.window.showWarningMessage(`Prompt Salience: ${message}`);
+      return;
+    }
+    this.output.error(`${kind} failed: ${message}`);
+    if (this.modelState === 'loading' || (kind === RUN_COMMAND && /load|model/i.test(message))) {
+      this.setModelState('error');
+    }
+    if (code !== REQUEST_FAILED) {
+      // RequestFailed was already shown by the server (window/showMessage) with its fix.
+      void vscode.window.showErrorMessage(`Prompt Salience: ${message}`, 'Show logs').then((picked) => {
+        if (picked) {
+          this.output.show(true);
+        }
+      });
+    }
+  }
+
+  dispose(): void {
+    for (const source of this.inFlight.values()) {
+      source.cancel();
+    }
+    this.stateEmitter.dispose();
+  }
+}

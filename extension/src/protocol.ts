@@ -1,0 +1,358 @@
+/**
+ * The custom protocol between the extension and the Python language server, mirrored from
+ * `pyserver/prompt_salience/lsp/protocol.py` (documented in docs/protocol.md). This is the only
+ * TypeScript module that knows the wire format: names, shapes, and checked parsing of what the
+ * server sends. It does not import `vscode`, so `node --test` covers it.
+ *
+ * Offsets into the response (`TextSpan`, `start`/`end`) are UTF-16 code units, i.e. JavaScript
+ * string indices. Ranges in the prompt document are ordinary LSP ranges.
+ */
+
+// -- workspace/executeCommand commands (each takes ONE argument: the params object) ----------
+export const RUN_COMMAND = 'promptSalience.run'; // CaseParams -> ExplanationResult
+export const EXPLAIN_SPAN_COMMAND = 'promptSalience.explainSpan'; // ExplainSpanParams -> ExplanationResult
+export const SET_VIEW_COMMAND = 'promptSalience.setView'; // SetViewParams -> ExplanationResult
+export const SHOW_RESPONSE_COMMAND = 'promptSalience.showResponse'; // CaseParams -> null
+export const CANCEL_COMMAND = 'promptSalience.cancel'; // CaseParams -> boolean
+/** Commands that run on the model (progress, cancellable) and answer an ExplanationResult. */
+export const MODEL_COMMANDS: readonly string[] = [RUN_COMMAND, EXPLAIN_SPAN_COMMAND, SET_VIEW_COMMAND];
+
+// -- custom requests (client -> server) and notifications (server -> client) ----------------
+export const RESULT_REQUEST = 'promptSalience/result'; // CaseParams -> ExplanationResult | null
+export const EXPLAIN_SPAN_REQUEST = 'promptSalience/explainSpan'; // ExplainSpanParams -> ExplanationResult
+export const SET_VIEW_REQUEST = 'promptSalience/setView'; // SetViewParams -> ExplanationResult
+export const RESULT_CHANGED_NOTIFICATION = 'promptSalience/resultChanged'; // ResultChangedParams
+
+/** LSP 3.17 RequestFailed: a problem the server already showed the user (window/showMessage). */
+export const REQUEST_FAILED = -32803;
+export const REQUEST_CANCELLED = -32800;
+export const CONTENT_MODIFIED = -32801;
+
+export const SETTINGS_SECTION = 'promptSalience';
+
+export const METHODS = ['grad_l2', 'grad_dot_input', 'integrated_gradients', 'segment_ablation'] as const;
+export const GRANULARITIES = ['tokens', 'words', 'sentences', 'lines', 'paragraphs', 'variables'] as const;
+
+/** Settings sent as `initializationOptions` and with `workspace/didChangeConfiguration`. */
+export interface ServerSettings {
+  model: string;
+  precision: string;
+  maxNewTokens: number;
+  method: string;
+  granularity: string;
+  cacheDir: string | null;
+  maxLength: number;
+  chatTemplate: string;
+  intensity: number;
+}
+
+export interface CaseParams {
+  uri: string;
+  /** null/absent: the case last run or explained, else the first. */
+  case?: string | null;
+  /** When given, must be the document's current version (else ContentModified). */
+  version?: number | null;
+  workDoneToken?: number | string | null;
+}
+
+/** Exactly one of: start+end (UTF-16 offsets in the response), line, sentence, explain. */
+export interface ExplainSpanParams extends CaseParams {
+  start?: number;
+  end?: number;
+  line?: number;
+  sentence?: number;
+  explain?: string;
+}
+
+export interface SetViewParams extends CaseParams {
+  method?: string;
+  granularity?: string;
+}
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+/** [start, end) in the response, UTF-16 code units. */
+export interface TextSpan {
+  start: number;
+  end: number;
+}
+
+export interface LegendEntry {
+  bucket: number;
+  label: string;
+  /** `#rrggbbaa`, or null for "no colour". */
+  colour: string | null;
+  low: number;
+  high: number;
+}
+
+export interface ColourScaleInfo {
+  signed: boolean;
+  scale: number;
+  steps: number;
+  intensity: number;
+  zeroFraction: number;
+  caption: string;
+  legend: LegendEntry[];
+}
+
+export interface SegmentScore {
+  index: number;
+  text: string;
+  score: number;
+  rank: number | null;
+  share: number;
+  bucket: number;
+  /** Where the segment stands in the prompt document (empty for response segments). */
+  ranges: Range[];
+  /** Where it stands in the response (null for prompt segments). */
+  responseSpan: TextSpan | null;
+}
+
+export interface ExplanationResult {
+  uri: string;
+  version: number;
+  case: string;
+  model: string;
+  method: string;
+  granularity: string;
+  signed: boolean;
+  response: string;
+  responseIsGenerated: boolean;
+  responseTokens: TextSpan[];
+  span: TextSpan;
+  spanText: string;
+  scale: ColourScaleInfo;
+  segments: SegmentScore[];
+  notes: Record<string, number>;
+}
+
+export interface ResultChangedParams {
+  uri: string;
+  version: number;
+  case: string;
+  available: boolean;
+  /** "computed" | "explained" | "dropped" | "closed" */
+  reason: string;
+}
+
+// -- parsing ------------------------------------------------------------------------------
+
+/** What the server sent does not have the shape this module expects. */
+export class ProtocolError extends Error {
+  constructor(where: string, expected: string, got: unknown) {
+    super(`Unexpected message from the Prompt Salience server: ${where} should be ${expected}, got ${describe(got)}.`);
+    this.name = 'ProtocolError';
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) {
+    return 'nothing';
+  }
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+type Json = Record<string, unknown>;
+
+function object(value: unknown, where: string): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ProtocolError(where, 'an object', value);
+  }
+  return value as Json;
+}
+
+function string(o: Json, key: string, where: string): string {
+  const value = o[key];
+  if (typeof value !== 'string') {
+    throw new ProtocolError(`${where}.${key}`, 'a string', value);
+  }
+  return value;
+}
+
+function number(o: Json, key: string, where: string): number {
+  const value = o[key];
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new ProtocolError(`${where}.${key}`, 'a number', value);
+  }
+  return value;
+}
+
+function integer(o: Json, key: string, where: string): number {
+  const value = number(o, key, where);
+  if (!Number.isInteger(value)) {
+    throw new ProtocolError(`${where}.${key}`, 'a whole number', value);
+  }
+  return value;
+}
+
+function boolean(o: Json, key: string, where: string): boolean {
+  const value = o[key];
+  if (typeof value !== 'boolean') {
+    throw new ProtocolError(`${where}.${key}`, 'true or false', value);
+  }
+  return value;
+}
+
+function array<T>(o: Json, key: string, where: string, item: (value: unknown, where: string) => T): T[] {
+  const value = o[key];
+  if (!Array.isArray(value)) {
+    throw new ProtocolError(`${where}.${key}`, 'a list', value);
+  }
+  return value.map((element, i) => item(element, `${where}.${key}[${i}]`));
+}
+
+function optional<T>(o: Json, key: string, read: (o: Json, key: string) => T): T | null {
+  return o[key] === undefined || o[key] === null ? null : read(o, key);
+}
+
+function parsePosition(value: unknown, where: string): Position {
+  const o = object(value, where);
+  return { line: integer(o, 'line', where), character: integer(o, 'character', where) };
+}
+
+export function parseRange(value: unknown, where = 'range'): Range {
+  const o = object(value, where);
+  return { start: parsePosition(o.start, `${where}.start`), end: parsePosition(o.end, `${where}.end`) };
+}
+
+export function parseTextSpan(value: unknown, where = 'span'): TextSpan {
+  const o = object(value, where);
+  const span = { start: integer(o, 'start', where), end: integer(o, 'end', where) };
+  if (span.start < 0 || span.end < span.start) {
+    throw new ProtocolError(where, '0 <= start <= end', value);
+  }
+  return span;
+}
+
+function parseLegendEntry(value: unknown, where: string): LegendEntry {
+  const o = object(value, where);
+  return {
+    bucket: integer(o, 'bucket', where),
+    label: string(o, 'label', where),
+    colour: optional(o, 'colour', (x, k) => string(x, k, where)),
+    low: number(o, 'low', where),
+    high: number(o, 'high', where),
+  };
+}
+
+function parseScale(value: unknown, where: string): ColourScaleInfo {
+  const o = object(value, where);
+  return {
+    signed: boolean(o, 'signed', where),
+    scale: number(o, 'scale', where),
+    steps: integer(o, 'steps', where),
+    intensity: number(o, 'intensity', where),
+    zeroFraction: number(o, 'zeroFraction', where),
+    caption: string(o, 'caption', where),
+    legend: array(o, 'legend', where, parseLegendEntry),
+  };
+}
+
+function parseSegment(value: unknown, where: string): SegmentScore {
+  const o = object(value, where);
+  return {
+    index: integer(o, 'index', where),
+    text: string(o, 'text', where),
+    score: number(o, 'score', where),
+    rank: optional(o, 'rank', (x, k) => integer(x, k, where)),
+    share: o.share === undefined ? 0 : number(o, 'share', where),
+    bucket: integer(o, 'bucket', where),
+    ranges: o.ranges === undefined ? [] : array(o, 'ranges', where, parseRange),
+    responseSpan: optional(o, 'responseSpan', (x, k) => parseTextSpan(x[k], `${where}.${k}`)),
+  };
+}
+
+function parseNotes(value: unknown, where: string): Record<string, number> {
+  if (value === undefined || value === null) {
+    return {};
+  }
+  const o = object(value, where);
+  const notes: Record<string, number> = {};
+  for (const [key, note] of Object.entries(o)) {
+    if (typeof note === 'number') {
+      notes[key] = note;
+    }
+  }
+  return notes;
+}
+
+/** An ExplanationResult from the wire, checked; throws ProtocolError naming the bad field. */
+export function parseExplanationResult(value: unknown): ExplanationResult {
+  const where = 'result';
+  const o = object(value, where);
+  const response = string(o, 'response', where);
+  const result: ExplanationResult = {
+    uri: string(o, 'uri', where),
+    version: integer(o, 'version', where),
+    case: string(o, 'case', where),
+    model: string(o, 'model', where),
+    method: string(o, 'method', where),
+    granularity: string(o, 'granularity', where),
+    signed: boolean(o, 'signed', where),
+    response,
+    responseIsGenerated: o.responseIsGenerated === undefined ? true : boolean(o, 'responseIsGenerated', where),
+    responseTokens: o.responseTokens === undefined ? [] : array(o, 'responseTokens', where, parseTextSpan),
+    span: parseTextSpan(o.span, `${where}.span`),
+    spanText: string(o, 'spanText', where),
+    scale: parseScale(o.scale, `${where}.scale`),
+    segments: array(o, 'segments', where, parseSegment),
+    notes: parseNotes(o.notes, `${where}.notes`),
+  };
+  if (result.span.end > response.length) {
+    throw new ProtocolError(`${where}.span`, `inside the response (${response.length} units)`, o.span);
+  }
+  for (const segment of result.segments) {
+    const span = segment.responseSpan;
+    if (span !== null && span.end > response.length) {
+      throw new ProtocolError(`${where}.segments[${segment.index}].responseSpan`, 'inside the response', span);
+    }
+  }
+  return result;
+}
+
+/** `promptSalience/result` answers a result, or null when the case has none. */
+export function parseOptionalResult(value: unknown): ExplanationResult | null {
+  return value === null || value === undefined ? null : parseExplanationResult(value);
+}
+
+export function parseResultChanged(value: unknown): ResultChangedParams {
+  const where = 'resultChanged';
+  const o = object(value, where);
+  return {
+    uri: string(o, 'uri', where),
+    version: integer(o, 'version', where),
+    case: string(o, 'case', where),
+    available: boolean(o, 'available', where),
+    reason: string(o, 'reason', where),
+  };
+}
+
+/** The params object a server CodeLens carries as its one command argument. */
+export function parseCaseParams(value: unknown): CaseParams {
+  const where = 'command argument';
+  const o = object(value, where);
+  const params: CaseParams = { ...o, uri: string(o, 'uri', where) };
+  if (o.case !== undefined && o.case !== null) {
+    params.case = string(o, 'case', where);
+  }
+  return params;
+}
+
+/** Whether an error answered by the server is one of ours (already shown) or a cancellation. */
+export function errorCode(error: unknown): number | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = error.code;
+    return typeof code === 'number' ? code : undefined;
+  }
+  return undefined;
+}

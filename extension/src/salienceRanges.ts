@@ -1,0 +1,189 @@
+/**
+ * From an ExplanationResult to what the editor paints: ranges per colour bucket in the prompt
+ * document, and the response view's text with its own ranges (response segments, the explained
+ * span, legend swatches). Does not import `vscode`.
+ */
+
+import { bucketId, bucketOf, caption, legendSteps, stepsFor } from './colourBuckets';
+import type { ExplanationResult, Position, Range, SegmentScore, TextSpan } from './protocol';
+
+/** Ranges to paint, keyed by colour bucket id (`unsigned3`, `negative1`, ...). */
+export type BucketRanges = Map<string, Range[]>;
+
+/** The segment's bucket by the shared rule, from its score and the result's scale. */
+export function segmentBucket(result: ExplanationResult, segment: SegmentScore): number {
+  return bucketOf(segment.score, result.scale.scale, result.signed, stepsFor(result.signed));
+}
+
+function add(map: BucketRanges, id: string, range: Range): void {
+  const list = map.get(id);
+  if (list === undefined) {
+    map.set(id, [range]);
+  } else {
+    list.push(range);
+  }
+}
+
+function isEmpty(range: Range): boolean {
+  return range.start.line === range.end.line && range.start.character === range.end.character;
+}
+
+/** The prompt document's ranges per bucket: template text and front-matter values alike. */
+export function promptBucketRanges(result: ExplanationResult): BucketRanges {
+  const map: BucketRanges = new Map();
+  for (const segment of result.segments) {
+    const id = bucketId(segmentBucket(result, segment), result.signed);
+    if (id === undefined) {
+      continue;
+    }
+    for (const range of segment.ranges) {
+      if (!isEmpty(range)) {
+        add(map, id, range);
+      }
+    }
+  }
+  return map;
+}
+
+/** The position of UTF-16 `offset` in `text` (lines split at \n, \r\n and \r, as VS Code). */
+export function offsetToPosition(text: string, offset: number): Position {
+  const clamped = Math.max(0, Math.min(offset, text.length));
+  let line = 0;
+  let lineStart = 0;
+  for (let i = 0; i < clamped; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  // An offset between \r and \n belongs to the line the \r ends.
+  return { line, character: clamped - lineStart };
+}
+
+/** The UTF-16 offset of `position` in `text` (the inverse of offsetToPosition). */
+export function positionToOffset(text: string, position: Position): number {
+  let line = 0;
+  let i = 0;
+  while (line < position.line && i < text.length) {
+    const c = text.charCodeAt(i);
+    i++;
+    if (c === 10 || (c === 13 && text.charCodeAt(i) !== 10)) {
+      line++;
+    }
+  }
+  let lineEnd = i;
+  while (lineEnd < text.length && text[lineEnd] !== '\n' && text[lineEnd] !== '\r') {
+    lineEnd++;
+  }
+  return Math.min(i + position.character, lineEnd);
+}
+
+export function spanToRange(text: string, span: TextSpan): Range {
+  return { start: offsetToPosition(text, span.start), end: offsetToPosition(text, span.end) };
+}
+
+/** Code points before UTF-16 `offset` (the CLI counts Python characters). */
+export function codePointOffset(text: string, offset: number): number {
+  // Python counts code points, which is what spreading a string yields.
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread
+  return [...text.slice(0, offset)].length;
+}
+
+/** The response's non-blank lines, without their surrounding spaces, as [start, end) spans. */
+export function responseLines(response: string): TextSpan[] {
+  const spans: TextSpan[] = [];
+  const pattern = /[^\r\n]+/g;
+  for (let match = pattern.exec(response); match !== null; match = pattern.exec(response)) {
+    const lead = match[0].length - match[0].trimStart().length;
+    const trimmed = match[0].trim();
+    if (trimmed.length > 0) {
+      const start = match.index + lead;
+      spans.push({ start, end: start + trimmed.length });
+    }
+  }
+  return spans;
+}
+
+/** The read-only response view: the response itself first (so view offsets are response
+ * offsets), then a footer saying what is explained, and the legend with coloured swatches. */
+export interface ResponseView {
+  text: string;
+  /** Length of the response part of `text`: selections beyond it are not in the response. */
+  responseLength: number;
+  /** Response segments (the context before the span) per bucket, in view positions. */
+  segments: BucketRanges;
+  /** The explained span, in view positions. */
+  explained: Range;
+  /** A swatch per coloured legend step, per bucket. */
+  swatches: BucketRanges;
+}
+
+export const SWATCH = '\u2588\u2588\u2588\u2588';
+
+export function shorten(text: string, width: number): string {
+  const flat = text.split(/\s+/).filter(Boolean).join(' ');
+  return flat.length <= width ? flat : `${flat.slice(0, width - 1)}\u2026`;
+}
+
+export function responseView(result: ExplanationResult): ResponseView {
+  const response = result.response;
+  const lines: string[] = [
+    '',
+    '',
+    `\u2500\u2500 Explaining "${shorten(result.spanText, 70)}" (response [${result.span.start}:${result.span.end}])`,
+    `Case ${result.case} \u00b7 model ${result.model} \u00b7 method ${result.method} \u00b7 granularity ${result.granularity}` +
+      (result.responseIsGenerated ? '' : ' \u00b7 response given as target'),
+    caption(result.signed),
+  ];
+  const swatchLines: { line: number; bucket: number }[] = [];
+  for (const step of legendSteps(result.signed)) {
+    if (step.bucket !== 0) {
+      swatchLines.push({ line: lines.length, bucket: step.bucket });
+    }
+    lines.push(`   ${step.bucket === 0 ? ' '.repeat(SWATCH.length) : SWATCH}  ${step.label}`);
+  }
+  lines.push('Select any text of the response above, or click a line\u2019s CodeLens, to explain it instead.');
+  const text = response + lines.join('\n') + '\n';
+  const footerStart = offsetToPosition(text, response.length).line;
+
+  const segments: BucketRanges = new Map();
+  for (const segment of result.segments) {
+    const id = bucketId(segmentBucket(result, segment), result.signed);
+    if (id !== undefined && segment.responseSpan !== null && segment.responseSpan.end > segment.responseSpan.start) {
+      add(segments, id, spanToRange(text, segment.responseSpan));
+    }
+  }
+  const swatches: BucketRanges = new Map();
+  for (const { line, bucket } of swatchLines) {
+    const id = bucketId(bucket, result.signed);
+    if (id !== undefined) {
+      add(swatches, id, { start: { line: footerStart + line, character: 3 }, end: { line: footerStart + line, character: 3 + SWATCH.length } });
+    }
+  }
+  return { text, responseLength: response.length, segments, explained: spanToRange(text, result.span), swatches };
+}
+
+/** The response span a selection in the view stands for, or undefined outside the response. */
+export function selectionToSpan(view: ResponseView, start: number, end: number): TextSpan | undefined {
+  const from = Math.max(0, Math.min(start, end));
+  const to = Math.min(view.responseLength, Math.max(start, end));
+  if (to <= from) {
+    return undefined;
+  }
+  const text = view.text.slice(from, to);
+  const lead = text.length - text.trimStart().length;
+  const trail = text.length - text.trimEnd().length;
+  if (lead + trail >= text.length) {
+    return undefined; // only blanks
+  }
+  return { start: from + lead, end: to - trail };
+}
+
+/** The most salient prompt segments, best first (for summaries and the status tooltip). */
+export function topSegments(result: ExplanationResult, count: number): SegmentScore[] {
+  return result.segments
+    .filter((s) => s.rank !== null)
+    .sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))
+    .slice(0, count);
+}

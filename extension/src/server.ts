@@ -1,0 +1,347 @@
+/**
+ * The language server process: find the interpreter (order in interpreter.ts), start the
+ * client, restart on interpreter changes (debounced) and on crashes (bounded), and offer to
+ * install the package when the interpreter lacks it.
+ */
+
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  type CloseHandlerResult,
+  ErrorAction,
+  type ErrorHandlerResult,
+  LanguageClient,
+  type LanguageClientOptions,
+  type Middleware,
+  RevealOutputChannelOn,
+  type ServerOptions,
+  State,
+  TransportKind,
+} from 'vscode-languageclient/node';
+
+import {
+  type Choice,
+  chooseInterpreter,
+  installSteps,
+  interpreterCandidates,
+  packageSource,
+  problemWith,
+} from './interpreter';
+import { SETTINGS_SECTION } from './protocol';
+import { interpreterSetting, serverSettings } from './settings';
+
+export type ServerState = 'starting' | 'running' | 'stopped' | 'failed';
+
+const MAX_CRASHES = 3;
+const CRASH_WINDOW_MS = 3 * 60 * 1000;
+const RESTART_DELAY_MS = 750;
+
+/** The parts of the Python extension's API we use (ms-python.python). */
+interface PythonExtensionApi {
+  environments?: {
+    getActiveEnvironmentPath(resource?: vscode.Uri): { path: string };
+    resolveEnvironment(environment: { path: string } | string): Promise<{ executable: { uri?: vscode.Uri } } | undefined>;
+    onDidChangeActiveEnvironmentPath: vscode.Event<unknown>;
+  };
+}
+
+export interface ServerHooks {
+  middleware: Middleware;
+  /** Called with each new client once it runs (to attach notification handlers). */
+  onClient(client: LanguageClient): vscode.Disposable[];
+}
+
+export class SalienceServer implements vscode.Disposable {
+  client: LanguageClient | undefined;
+  state: ServerState = 'stopped';
+  interpreter: Choice | undefined;
+  private readonly stateEmitter = new vscode.EventEmitter<ServerState>();
+  readonly onDidChangeState = this.stateEmitter.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private clientDisposables: vscode.Disposable[] = [];
+  private crashes: number[] = [];
+  private restartTimer: NodeJS.Timeout | undefined;
+  private starting: Promise<void> | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly output: vscode.LogOutputChannel,
+    private readonly hooks: ServerHooks,
+  ) {
+    this.disposables.push(
+      this.stateEmitter,
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration(`${SETTINGS_SECTION}.interpreter`)) {
+          this.scheduleRestart('the interpreter setting changed');
+        }
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.scheduleRestart('the workspace is trusted now')),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        if (!interpreterSetting()) {
+          this.scheduleRestart('the workspace folders changed');
+        }
+      }),
+    );
+    void this.watchPythonExtension();
+  }
+
+  private setState(state: ServerState): void {
+    this.state = state;
+    this.stateEmitter.fire(state);
+  }
+
+  private async pythonApi(): Promise<PythonExtensionApi | undefined> {
+    const extension = vscode.extensions.getExtension<PythonExtensionApi>('ms-python.python');
+    if (extension === undefined) {
+      return undefined;
+    }
+    try {
+      return extension.isActive ? extension.exports : await extension.activate();
+    } catch (error) {
+      this.output.warn(`The Python extension did not activate: ${String(error)}`);
+      return undefined;
+    }
+  }
+
+  private async watchPythonExtension(): Promise<void> {
+    const api = await this.pythonApi();
+    const environments = api?.environments;
+    if (environments !== undefined) {
+      this.disposables.push(
+        environments.onDidChangeActiveEnvironmentPath(() => {
+          if (!interpreterSetting()) {
+            this.scheduleRestart("the Python extension's interpreter changed");
+          }
+        }),
+      );
+    }
+  }
+
+  private async pythonExtensionInterpreter(): Promise<string | undefined> {
+    const environments = (await this.pythonApi())?.environments;
+    if (environments === undefined) {
+      return undefined;
+    }
+    try {
+      const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const environment = await environments.resolveEnvironment(environments.getActiveEnvironmentPath(resource));
+      return environment?.executable.uri?.fsPath;
+    } catch (error) {
+      this.output.warn(`Could not read the Python extension's interpreter: ${String(error)}`);
+      return undefined;
+    }
+  }
+
+  private workspaceFolders(): string[] {
+    return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  }
+
+  /** Find the interpreter and start the server (no-op while a start is in progress). */
+  start(): Promise<void> {
+    this.starting ??= this.doStart().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
+    this.setState('starting');
+    const trusted = vscode.workspace.isTrusted;
+    const candidates = interpreterCandidates({
+      setting: interpreterSetting(),
+      pythonExtension: trusted ? await this.pythonExtensionInterpreter() : undefined,
+      workspaceFolders: this.workspaceFolders(),
+      trusted,
+    });
+    this.output.info(`Interpreter candidates (in order): ${candidates.map((c) => `${c.command} [${c.source}]`).join(', ')}`);
+    const choice = await chooseInterpreter(candidates);
+    this.interpreter = choice;
+    const problem = problemWith(choice);
+    if (problem !== undefined || choice === undefined) {
+      this.output.error(problem ?? 'No interpreter.');
+      this.setState('failed');
+      void this.offerFix(problem ?? 'No interpreter.', choice);
+      return;
+    }
+    this.output.info(`Starting the server with ${choice.candidate.command} (${choice.candidate.source}, Python ${choice.probe.version?.join('.')})`);
+    await this.startClient(choice.candidate.command);
+  }
+
+  private async startClient(python: string): Promise<void> {
+    const cwd = this.workspaceFolders()[0] ?? this.context.extensionPath;
+    const serverOptions: ServerOptions = {
+      command: python,
+      args: ['-m', 'prompt_salience.server'],
+      transport: TransportKind.stdio,
+      options: { cwd, env: { ...process.env, PYTHONUNBUFFERED: '1', PROMPT_SALIENCE_LOG: process.env.PROMPT_SALIENCE_LOG ?? 'WARNING' } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [
+        { language: 'prompt' },
+        { language: 'jsonl' },
+        { scheme: 'file', pattern: '**/*.jsonl' },
+        { scheme: 'untitled', language: 'prompt' },
+      ],
+      outputChannel: this.output,
+      traceOutputChannel: this.output,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      initializationOptions: { [SETTINGS_SECTION]: serverSettings() },
+      middleware: this.hooks.middleware,
+      errorHandler: {
+        error: (): ErrorHandlerResult => ({ action: ErrorAction.Continue }),
+        closed: (): CloseHandlerResult => this.onClosed(),
+      },
+    };
+    const client = new LanguageClient('promptSalience', 'Prompt Salience', serverOptions, clientOptions);
+    this.client = client;
+    this.clientDisposables.push(
+      client.onDidChangeState((event) => {
+        if (event.newState === State.Running) {
+          this.setState('running');
+        } else if (event.newState === State.Stopped && this.state !== 'failed') {
+          this.setState('stopped');
+        }
+      }),
+    );
+    this.clientDisposables.push(...this.hooks.onClient(client)); // handlers outlive restarts
+    try {
+      await client.start();
+      this.setState('running');
+    } catch (error) {
+      this.output.error(`The server did not start: ${String(error)}`);
+      this.setState('failed');
+      void this.showFailure(`The Prompt Salience server did not start: ${String(error)}`);
+    }
+  }
+
+  /** The connection closed without our asking: restart a few times, then stop and say so. */
+  private onClosed(): CloseHandlerResult {
+    const now = Date.now();
+    this.crashes = [...this.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+    if (this.crashes.length < MAX_CRASHES) {
+      this.output.warn(`The server stopped unexpectedly; restarting (${this.crashes.length} of ${MAX_CRASHES - 1}).`);
+      return { action: CloseAction.Restart, handled: true };
+    }
+    this.setState('failed');
+    void this.showFailure(`The Prompt Salience server stopped ${MAX_CRASHES} times in ${CRASH_WINDOW_MS / 60000} minutes, so it was not restarted.`);
+    return { action: CloseAction.DoNotRestart, handled: true };
+  }
+
+  private async showFailure(message: string): Promise<void> {
+    const choice = await vscode.window.showErrorMessage(message, 'Show logs', 'Restart');
+    if (choice === 'Show logs') {
+      this.output.show(true);
+    } else if (choice === 'Restart') {
+      this.crashes = [];
+      await this.restart('asked by the user');
+    }
+  }
+
+  /** Say what is wrong with the interpreter, with the buttons that fix it. */
+  private async offerFix(problem: string, choice: Choice | undefined): Promise<void> {
+    const canInstall = choice !== undefined && choice.probe.runs && problemWith(choice)?.includes('does not have') === true;
+    const actions = [...(canInstall ? ['Install'] : []), 'Choose interpreter', 'Show logs'];
+    const picked = await vscode.window.showErrorMessage(
+      canInstall ? `${problem} Install it into this interpreter?` : `${problem} Set "promptSalience.interpreter" to a Python >= 3.11.`,
+      ...actions,
+    );
+    if (picked === 'Install' && choice !== undefined) {
+      await this.install(choice.candidate.command);
+    } else if (picked === 'Choose interpreter') {
+      await vscode.commands.executeCommand('workbench.action.openSettings', `${SETTINGS_SECTION}.interpreter`);
+    } else if (picked === 'Show logs') {
+      this.output.show(true);
+    }
+  }
+
+  /** pip-install the package into `python` (progress, cancellable), then start the server. */
+  async install(python: string): Promise<void> {
+    const source = packageSource(this.workspaceFolders(), path.join(this.context.extensionPath, 'dist', 'python'));
+    if (source === undefined) {
+      void vscode.window.showErrorMessage('This build of the extension carries no Python package to install. Install prompt-salience into the interpreter yourself (scripts/setup.sh in a checkout).', 'Show logs');
+      return;
+    }
+    const ok = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Installing prompt-salience into ${python}`, cancellable: true },
+      async (progress, token) => {
+        for (const args of installSteps(source)) {
+          this.output.info(`> ${python} ${args.join(' ')}`);
+          const code = await new Promise<number>((resolve) => {
+            const child = spawn(python, args, { windowsHide: true });
+            const cancel = token.onCancellationRequested(() => child.kill());
+            const onData = (data: Buffer): void => {
+              const text = data.toString();
+              this.output.info(text.trimEnd());
+              const last = text.trim().split('\n').pop();
+              if (last) {
+                progress.report({ message: last.slice(0, 80) });
+              }
+            };
+            child.stdout.on('data', onData);
+            child.stderr.on('data', onData);
+            child.on('error', (error) => {
+              this.output.error(String(error));
+              resolve(-1);
+            });
+            child.on('close', (status) => {
+              cancel.dispose();
+              resolve(status ?? -1);
+            });
+          });
+          if (code !== 0) {
+            return false;
+          }
+        }
+        return true;
+      },
+    );
+    if (ok) {
+      void vscode.window.showInformationMessage('prompt-salience is installed; starting the server.');
+      await this.restart('the package was installed');
+    } else {
+      const picked = await vscode.window.showErrorMessage(`Installing prompt-salience into ${python} failed or was cancelled.`, 'Show logs');
+      if (picked === 'Show logs') {
+        this.output.show(true);
+      }
+    }
+  }
+
+  scheduleRestart(reason: string): void {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => void this.restart(reason), RESTART_DELAY_MS);
+  }
+
+  async restart(reason: string): Promise<void> {
+    clearTimeout(this.restartTimer);
+    this.output.info(`Restarting the server: ${reason}.`);
+    await this.stop();
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    for (const disposable of this.clientDisposables.splice(0)) {
+      disposable.dispose();
+    }
+    if (client !== undefined) {
+      try {
+        await client.stop(5000);
+      } catch (error) {
+        this.output.warn(`Stopping the server: ${String(error)}`);
+      }
+    }
+    this.setState('stopped');
+  }
+
+  dispose(): void {
+    clearTimeout(this.restartTimer);
+    for (const disposable of this.disposables) {
+      disposable.dispose();
+    }
+    void this.stop();
+  }
+}

@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+import { type ExplanationResult, parseExplanationResult } from '../../src/protocol';
+
+/** Where the test sources are (tests run compiled, from build/unit/test/unit). */
+export const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'extension', 'test', 'unit', 'fixtures');
+
+/** The raw JSON the real server answered to `promptSalience.run` on prompts/menu-fewshot-mistake.prompt. */
+export function rawFixture(): Record<string, unknown> {
+  return JSON.parse(readFileSync(path.join(FIXTURES, 'menu-result.json'), 'utf8')) as Record<string, unknown>;
+}
+
+export function loadFixture(): ExplanationResult {
+  return parseExplanationResult(rawFixture());
+}
+
+export const PROMPT_TEXT = readFileSync(path.resolve(FIXTURES, '..', '..', '..', '..', 'prompts', 'menu-fewshot-mistake.prompt'), 'utf8');
