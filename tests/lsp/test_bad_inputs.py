@@ -158,3 +158,18 @@ async def test_a_bad_setting_is_reported_and_the_rest_applied(client: LanguageCl
         await asyncio.sleep(0.02)
     assert "grad_l3" in client.messages[shown].message
     assert client.messages[shown].type == types.MessageType.Warning
+
+
+@pytest.mark.model
+async def test_an_explain_text_missing_from_the_response_keeps_the_run(
+    client: LanguageClient,
+) -> None:
+    uri = unique_uri("missing-span.prompt")
+    open_document(client, uri, GOOD_BODY.format(front='max_new_tokens: 4\nexplain: "zzz"\n'))
+    shown = len(client.messages)
+    result = await execute(client, "promptSalience.run", {"uri": uri})
+    assert result["spanText"] == result["response"].strip()
+    warning = next(m for m in client.messages[shown:] if m.type == types.MessageType.Warning)
+    assert "'zzz' is not in the response" in warning.message
+    assert "Explaining the whole response instead" in warning.message
+    close_document(client, uri)

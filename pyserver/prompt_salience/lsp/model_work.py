@@ -80,6 +80,8 @@ async def run_case(server: PromptSalienceServer, params: CaseParams) -> Explanat
     document.start_run(explanation)
     key = server.model_key(spec, settings.precision)
 
+    warnings: list[str] = []
+
     def job(progress: WorkProgress, cancel: threading.Event) -> tuple[Generation, SalienceResult]:
         explainer = _explainer(server, key, settings.max_length, progress, cancel)
         if prepared.target is not None:
@@ -101,7 +103,14 @@ async def run_case(server: PromptSalienceServer, params: CaseParams) -> Explanat
                 on_token=on_token,
                 cancel=cancel,
             )
-        span = find_span(generation.response, settings.explain)
+        try:
+            span = find_span(generation.response, settings.explain)
+        except SpanError as error:
+            if settings.explain is None or not generation.response.strip():
+                raise
+            # Keep the generation: explain all of it, and say why (other spans stay a click away).
+            warnings.append(f"{error.one_line()} Explaining the whole response instead.")
+            span = find_span(generation.response, None)
         progress.report(f"Salience ({settings.method})", 75)
         result = explainer.explain(
             generation,
@@ -125,6 +134,8 @@ async def run_case(server: PromptSalienceServer, params: CaseParams) -> Explanat
     if not document.finish_run(explanation):
         raise JsonRpcContentModified("The document changed under the run; run it again.")
     server.result_changed(document, case.name, available=True, reason="computed")
+    for warning in warnings:
+        server.show(warning, MessageType.Warning)
     return explanation_result(document, explanation, server.settings.intensity)
 
 
