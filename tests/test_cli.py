@@ -203,13 +203,30 @@ def test_prompt_and_max_new_tokens_beyond_max_length_say_the_token_counts() -> N
     assert prompt_tokens + 32 == total > 100
 
 
-@pytest.mark.model
-def test_unused_variable_warns_and_a_span_outside_the_response_fails(tmp_path: Path) -> None:
-    """An unused variable is a warning: the run goes on (it generates a response); asking to
-    explain text the response does not contain then fails with one line."""
+def test_an_unused_variable_stops_the_run_before_the_model_loads(tmp_path: Path) -> None:
+    """An unused variable usually means the template is not what its author thinks: one line,
+    non-zero exit, and the fix; no model is loaded for it."""
     prompt = tmp_path / "unused.prompt"
     prompt.write_text("---\nvars:\n  food: Cheese\n  unused: x\n---\nI like {{food}}.\n")
-    result = cli("run", prompt, "--max-new-tokens", "3", "--explain", "Bouillabaisse")
+    result = cli("run", prompt)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 1
+    lines = _stderr_lines(result)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"error: {prompt}:4:3: ")
+    assert "`unused`" in lines[0]
+    assert " Fix: " in lines[0]
+
+
+@pytest.mark.model
+def test_allowed_warnings_run_and_a_span_outside_the_response_fails(tmp_path: Path) -> None:
+    """With --allow-warnings the run goes on (it generates a response); asking to explain text
+    the response does not contain then fails with one line."""
+    prompt = tmp_path / "unused.prompt"
+    prompt.write_text("---\nvars:\n  food: Cheese\n  unused: x\n---\nI like {{food}}.\n")
+    result = cli(
+        "run", prompt, "--allow-warnings", "--max-new-tokens", "3", "--explain", "Bouillabaisse"
+    )
     assert "Traceback" not in result.stderr
     assert result.returncode == 1
     lines = _stderr_lines(result)
@@ -247,9 +264,19 @@ def test_check_reports_problems_with_file_line_and_column(tmp_path: Path) -> Non
     assert f"{unknown}:5:8: error: Unknown placeholder `{{{{fod}}}}`" in result.stdout
     assert f"{malformed}:2:15: Malformed YAML" in result.stderr
 
-    warned = cli("check", unused)  # a warning is reported but does not fail the check
-    assert warned.returncode == 0
+    warned = cli("check", unused)  # a warning is a problem too: the check fails
+    assert warned.returncode == 1
     assert f"{unused}:4:3: warning: Variable `unused` is never used" in warned.stdout
+
+
+def test_a_usage_mistake_is_one_line_with_the_fix() -> None:
+    result = cli("run", PROMPTS / "raw-prompt.prompt", "--span", "abc")
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 2
+    lines = _stderr_lines(result)
+    assert len(lines) == 1, lines
+    assert "'abc' is not START:END" in lines[0]
+    assert "Fix: see `prompt-salience run --help`" in lines[0]
 
 
 # --- bad inputs that fail before the model loads -------------------------------------------------

