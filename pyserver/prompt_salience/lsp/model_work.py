@@ -78,6 +78,7 @@ async def run_case(server: PromptSalienceServer, params: CaseParams) -> Explanat
         document.version,
     )
     document.start_run(explanation)
+    server.refresh_code_lenses()  # "Running… (click to cancel)"
     key = server.model_key(spec, settings.precision)
 
     warnings: list[str] = []
@@ -128,6 +129,7 @@ async def run_case(server: PromptSalienceServer, params: CaseParams) -> Explanat
         )
     except BaseException:
         document.abandon_run(explanation)
+        server.refresh_code_lenses()
         raise
     explanation.generation = generation
     explanation.set_result(result)
@@ -250,18 +252,18 @@ async def _on_worker(
     except PromptSalienceError as error:
         progress.end("Failed")
         raise _fail(server, error) from None
-    except MemoryError:
-        progress.end("Failed")
-        raise _fail(
-            server,
-            PromptSalienceError(
-                "Out of memory while running the model.",
-                "Use bfloat16 precision, a smaller model, or lower max_new_tokens.",
-            ),
-        ) from None
     except Exception as error:
         logger.exception("Model work failed")
         progress.end("Failed")
+        if _out_of_memory(error):
+            raise _fail(
+                server,
+                PromptSalienceError(
+                    "Out of memory while running the model.",
+                    "Use bfloat16 precision, a smaller model, or lower max_new_tokens; "
+                    "close other programs using the memory (or the GPU).",
+                ),
+            ) from None
         raise _fail(
             server,
             PromptSalienceError(
@@ -274,6 +276,12 @@ async def _on_worker(
         explanation.forget_cancel_event(cancel)
     progress.end("Done")
     return value
+
+
+def _out_of_memory(error: BaseException) -> bool:
+    """MemoryError, or XLA's RESOURCE_EXHAUSTED (JAX raises it as a runtime error)."""
+    text = str(error)
+    return isinstance(error, MemoryError) or "RESOURCE_EXHAUSTED" in text or "out of memory" in text
 
 
 def _guarded(

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
 
 logger = logging.getLogger(__name__)
+CREATE_TIMEOUT_S = 5.0
 
 
 class WorkProgress:
@@ -57,8 +58,10 @@ class WorkProgress:
         if token is None and _supports_progress(server):
             token = f"prompt-salience-{uuid.uuid4()}"
             try:
-                await server.work_done_progress.create_async(token)
-            except Exception:  # the client refused: go on without progress
+                await asyncio.wait_for(
+                    server.work_done_progress.create_async(token), CREATE_TIMEOUT_S
+                )
+            except Exception:  # the client refused or never answered: go on without progress
                 logger.warning("window/workDoneProgress/create failed", exc_info=True)
                 token = None
         progress = cls(server, token, loop, cancel)
