@@ -64,3 +64,26 @@ async def test_ranges_and_hovers_count_utf16_units(client: LanguageClient) -> No
     units = len(response.encode("utf-16-le")) // 2
     assert all(0 <= t["start"] <= t["end"] <= units for t in fetched["responseTokens"])
     close_document(client, uri)
+
+
+async def test_response_offsets_count_utf16_units(client: LanguageClient) -> None:
+    target = " Zoë 🎉 likes crêpes 😀 a lot"
+    text = f'---\ntarget: "{target}"\nvars:\n  guest: Zoë\n---\n{{{{guest}}}} says:\n'
+    uri = unique_uri("offsets.prompt")
+    open_document(client, uri, text)
+    result = await execute(client, "promptSalience.run", {"uri": uri})
+    assert result["response"] == target
+    assert result["responseIsGenerated"] is False
+    start = len(target[: target.index("crêpes")].encode("utf-16-le")) // 2
+    end = start + len("crêpes")
+    explained = await execute(
+        client, "promptSalience.explainSpan", {"uri": uri, "start": start, "end": end}
+    )
+    assert explained["spanText"] == "crêpes"
+    assert explained["span"] == {"start": start, "end": end}
+    emoji = len(target[: target.index("😀")].encode("utf-16-le")) // 2
+    explained = await execute(
+        client, "promptSalience.explainSpan", {"uri": uri, "start": emoji, "end": emoji + 2}
+    )
+    assert explained["spanText"] == "😀"
+    close_document(client, uri)
