@@ -80,6 +80,7 @@ class Engine:
 class Timings:
     engine: list[float]  # in-process, paired with `server` run by run
     server: list[float]  # executeCommand -> response, nothing else going on
+    worker: list[float]  # the same runs: the model work alone, as the server timed it
     hovered: list[float]  # executeCommand -> response, hovering all the while
     busy_hovers: list[float]  # hover round trips while a run is in flight
     idle_hovers: list[float]
@@ -96,7 +97,17 @@ async def measure(path: Path, runs: int) -> Timings:
     def _create(params: Any) -> None:
         return None
 
-    for method in (types.PROGRESS, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, RESULT_CHANGED):
+    ends: list[str] = []  # progress end messages: "Done in 3.05 s" = the model work alone
+
+    @client.feature(types.PROGRESS)
+    def _progress(params: types.ProgressParams) -> None:
+        value = params.value
+        if isinstance(value, dict) and value.get("kind") == "end":
+            ends.append(str(value.get("message", "")))
+        elif getattr(value, "kind", None) == "end":
+            ends.append(str(getattr(value, "message", "")))
+
+    for method in (types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, RESULT_CHANGED):
         client.feature(method)(lambda params: None)
 
     @client.feature(types.WINDOW_SHOW_MESSAGE)
@@ -125,7 +136,7 @@ async def measure(path: Path, runs: int) -> Timings:
     )
     command = types.ExecuteCommandParams("promptSalience.run", [{"uri": uri}])
 
-    timings = Timings([], [], [], [], [], [])
+    timings = Timings([], [], [], [], [], [], [])
     first = asyncio.ensure_future(client.workspace_execute_command_async(command))
     while not first.done():  # the first run loads the model and compiles
         timings.loading_hovers.append(await _timed(client.text_document_hover_async(hover)))
@@ -134,6 +145,7 @@ async def measure(path: Path, runs: int) -> Timings:
     for _ in range(runs):
         timings.engine.append(engine.run())
         timings.server.append(await _timed(client.workspace_execute_command_async(command)))
+        timings.worker.append(float(ends[-1].split()[-2]))
     for _ in range(20):
         timings.idle_hovers.append(await _timed(client.text_document_hover_async(hover)))
     for _ in range(runs):
@@ -199,6 +211,13 @@ def main() -> None:
         f"  while hovering every {1000 * HOVER_GAP_S:.0f} ms:   median {statistics.median(t.hovered):.2f} s {_s(t.hovered)}"
     )
     print(f"ratio server / engine (median of paired runs): {statistics.median(ratios):.3f}")
+    overhead = [1000 * (s - w) for s, w in zip(t.server, t.worker, strict=True)]
+    shares = [(s - w) / s for s, w in zip(t.server, t.worker, strict=True)]
+    print(
+        f"protocol overhead (request time - the server's model work): median "
+        f"{statistics.median(overhead):.0f} ms = {100 * statistics.median(shares):.1f} %"
+        f" ({', '.join(f'{o:.0f}' for o in overhead)} ms)"
+    )
 
 
 def _s(values: list[float]) -> str:

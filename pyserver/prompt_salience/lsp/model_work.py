@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -239,7 +240,7 @@ async def _on_worker(
     stop_listening = server.rpc.on_cancel(server.protocol.msg_id, cancel.set)
     progress = await WorkProgress.start(server, title, cancel, params.work_done_token)
     try:
-        value = await server.worker.submit(lambda: _guarded(job, progress, cancel))
+        value, seconds = await server.worker.submit(lambda: _guarded(job, progress, cancel))
     except asyncio.CancelledError:  # pygls cancelled our task: the worker must stop too
         cancel.set()
         progress.end("Cancelled")
@@ -274,7 +275,7 @@ async def _on_worker(
     finally:
         stop_listening()
         explanation.forget_cancel_event(cancel)
-    progress.end("Done")
+    progress.end(f"Done in {seconds:.2f} s")  # the model work alone (benchmarks read it)
     return value
 
 
@@ -288,10 +289,13 @@ def _guarded(
     job: Callable[[WorkProgress, threading.Event], T],
     progress: WorkProgress,
     cancel: threading.Event,
-) -> T:
+) -> tuple[T, float]:
+    """(On the worker) the job's value and its duration; nothing if cancelled while queued."""
     if cancel.is_set():
         raise Cancelled()
-    return job(progress, cancel)
+    started = time.perf_counter()
+    value = job(progress, cancel)
+    return value, time.perf_counter() - started
 
 
 def _explainer(
