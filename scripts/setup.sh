@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything Prompt Salience needs, idempotently (fast when already done):
-# a .venv at the repository root with the package and its dev tools, and the embedded
-# Gemma 3 270M converted once into the user's cache (~/.cache/prompt-salience).
+# a .venv at the repository root with the package and its dev tools, the embedded
+# Gemma 3 270M converted once into the user's cache (~/.cache/prompt-salience), and the
+# VS Code extension: its npm packages, the bundle and dist/prompt-salience.vsix, plus the
+# tools its end-to-end test needs (Debian's chromium, Node 24 and code-server in .tools/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +19,9 @@ pick_python() {
   return 1
 }
 
+# Installed with --no-deps here and by the extension's "Install" button (dist/python/no-deps.txt).
+KERAS_HUB="keras-hub==0.32.0"
+
 if [ ! -x .venv/bin/python ]; then
   "$(pick_python)" -m venv .venv
 fi
@@ -27,7 +32,7 @@ if [ ! -f "$stamp" ]; then
   echo "Installing Python packages into .venv (first run: a few minutes)..."
   .venv/bin/python -m pip install -q --upgrade pip
   # keras-hub without its declared TensorFlow dependency (unused on JAX; see pyproject.toml).
-  .venv/bin/python -m pip install -q --no-deps "keras-hub==0.32.0"
+  .venv/bin/python -m pip install -q --no-deps "$KERAS_HUB"
   .venv/bin/python -m pip install -q -e ".[dev]"
   rm -f .venv/.installed-*
   touch "$stamp"
@@ -35,3 +40,6 @@ fi
 
 # Convert the embedded model once (about 30 s; later runs return at once).
 .venv/bin/prompt-salience prepare
+
+# The VS Code extension and the tools of its end-to-end test (scripts/setup-extension.sh).
+KERAS_HUB="$KERAS_HUB" scripts/setup-extension.sh

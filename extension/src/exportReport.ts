@@ -68,6 +68,7 @@ export async function exportHtmlReport(result: ExplanationResult, python: string
   const jsonPath = path.join(scratch, 'report.json');
   const args = exportArguments(result, file, target.fsPath, jsonPath, settings);
   output.info(`> ${python} ${args.join(' ')}`);
+  const started = Date.now();
   const code = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Exporting the HTML report (the model runs the case again)', cancellable: true },
     (progress, token) =>
@@ -101,6 +102,7 @@ export async function exportHtmlReport(result: ExplanationResult, python: string
       }
       return;
     }
+    output.info(`Wrote ${target.fsPath} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     let same = false;
     try {
       same = (JSON.parse(readFileSync(jsonPath, 'utf8')) as { response?: string }).response === result.response;

@@ -4,7 +4,7 @@
  */
 
 import * as vscode from 'vscode';
-import { DidChangeConfigurationNotification, type LanguageClient, type Middleware } from 'vscode-languageclient/node';
+import { CodeLensRequest, DidChangeConfigurationNotification, type LanguageClient, type Middleware } from 'vscode-languageclient/node';
 
 import { exportHtmlReport } from './exportReport';
 import { ModelWork, type WorkRecord } from './modelWork';
@@ -42,7 +42,8 @@ export interface PromptSalienceApi {
   serverState(): string;
 }
 
-const PROMPT_LANGUAGES = new Set(['prompt', 'jsonl']);
+/** Our language (not VS Code's own `prompt`, which is chat prompt files) and LIT datasets. */
+const PROMPT_LANGUAGES = new Set(['prompt-salience', 'jsonl']);
 
 function isPromptDocument(document: vscode.TextDocument): boolean {
   return PROMPT_LANGUAGES.has(document.languageId) || /\.(prompt|jsonl)$/i.test(document.uri.path);
@@ -54,9 +55,18 @@ export function activate(context: vscode.ExtensionContext): PromptSalienceApi {
   const store = new SalienceStore();
   const statusBar = new StatusBar();
   const client = (): LanguageClient | undefined => server.client;
-  const work = new ModelWork(client, output);
+  const work = new ModelWork(client, output, refreshCodeLenses);
   const views = new ResponseViews(painter, (result, span) => void explainSpan(result, span));
   let lastResult: ExplanationResult | undefined;
+
+  /** Ask for the server's CodeLens again: it refreshes them after results, not after a
+   * cancelled or failed run, whose "Running…" lens would otherwise stay. */
+  function refreshCodeLenses(uri: string): void {
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+    if (document !== undefined) {
+      client()?.getFeature(CodeLensRequest.method).getProvider(document)?.onDidChangeCodeLensEmitter.fire();
+    }
+  }
 
   // -- drawing ---------------------------------------------------------------------------
   function paintPrompt(uri: string): void {
@@ -130,7 +140,7 @@ export function activate(context: vscode.ExtensionContext): PromptSalienceApi {
       void vscode.window.showInformationMessage(`No salience is shown: the ${key} ${value} applies to the next run (a prompt file's front-matter wins).`);
       return;
     }
-    const next = await work.request(SET_VIEW_REQUEST, { uri: result.uri, case: result.case, ...change }, `Prompt Salience: ${change.method ?? change.granularity}`);
+    const next = await work.request(SET_VIEW_REQUEST, { uri: result.uri, case: result.case, ...change }, change.method !== undefined ? `Prompt Salience: method ${change.method}` : `Prompt Salience: granularity ${change.granularity ?? ''}`);
     if (next !== undefined) {
       await show(next, false);
     }

@@ -52,6 +52,8 @@ export class ModelWork implements vscode.Disposable {
   constructor(
     private readonly client: () => LanguageClient | undefined,
     private readonly output: vscode.LogOutputChannel,
+    /** Called when a piece of work for a document ends, whatever its outcome. */
+    private readonly onWorkEnded: (uri: string) => void,
   ) {}
 
   private setModelState(state: ModelState): void {
@@ -156,6 +158,7 @@ export class ModelWork implements vscode.Disposable {
         this.inFlight.delete(key(params));
       }
       source.dispose();
+      this.onWorkEnded(params.uri);
     }
   }
 

@@ -119,7 +119,8 @@ export interface ResponseView {
   swatches: BucketRanges;
 }
 
-export const SWATCH = '\u2588\u2588\u2588\u2588';
+/** A legend swatch: blanks, so that the bucket's background colour shows whole. */
+export const SWATCH = ' '.repeat(6);
 
 export function shorten(text: string, width: number): string {
   const flat = text.split(/\s+/).filter(Boolean).join(' ');
@@ -141,7 +142,7 @@ export function responseView(result: ExplanationResult): ResponseView {
     if (step.bucket !== 0) {
       swatchLines.push({ line: lines.length, bucket: step.bucket });
     }
-    lines.push(`   ${step.bucket === 0 ? ' '.repeat(SWATCH.length) : SWATCH}  ${step.label}`);
+    lines.push(`   ${SWATCH}  ${step.label}`);
   }
   lines.push('Select any text of the response above, or click a line\u2019s CodeLens, to explain it instead.');
   const text = response + lines.join('\n') + '\n';

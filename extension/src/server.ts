@@ -156,6 +156,8 @@ export class SalienceServer implements vscode.Disposable {
       workspaceFolders: this.workspaceFolders(),
       trusted,
     });
+    const inspected = vscode.workspace.getConfiguration(SETTINGS_SECTION).inspect<string>('interpreter');
+    this.output.info(`Interpreter setting: user ${JSON.stringify(inspected?.globalValue)}, workspace ${JSON.stringify(inspected?.workspaceValue)}; trusted: ${trusted}`);
     this.output.info(`Interpreter candidates (in order): ${candidates.map((c) => `${c.command} [${c.source}]`).join(', ')}`);
     const choice = await chooseInterpreter(candidates);
     this.interpreter = choice;
@@ -180,10 +182,10 @@ export class SalienceServer implements vscode.Disposable {
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [
-        { language: 'prompt' },
+        { language: 'prompt-salience' },
         { language: 'jsonl' },
         { scheme: 'file', pattern: '**/*.jsonl' },
-        { scheme: 'untitled', language: 'prompt' },
+        { scheme: 'untitled', language: 'prompt-salience' },
       ],
       outputChannel: this.output,
       traceOutputChannel: this.output,

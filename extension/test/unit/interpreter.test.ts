@@ -84,14 +84,16 @@ describe('installing the package', () => {
       writeFileSync(path.join(bundle, 'prompt_salience-0.1.0-py3-none-any.whl'), '');
       writeFileSync(path.join(bundle, 'no-deps.txt'), 'keras-hub==0.32.0\n');
       const wheel = packageSource(['/nowhere'], bundle);
-      assert.equal(wheel?.kind, 'wheel');
-      assert.deepEqual(installSteps(wheel ?? { kind: 'wheel', location: '' }), [
+      assert.ok(wheel);
+      assert.equal(wheel.kind, 'wheel');
+      assert.deepEqual(installSteps(wheel), [
         ['-m', 'pip', 'install', '--no-deps', '-r', path.join(bundle, 'no-deps.txt')],
         ['-m', 'pip', 'install', path.join(bundle, 'prompt_salience-0.1.0-py3-none-any.whl')],
       ]);
       const checkout = packageSource([repo], bundle);
-      assert.equal(checkout?.kind, 'checkout');
-      assert.deepEqual(installSteps(checkout ?? { kind: 'wheel', location: '' }).pop(), ['-m', 'pip', 'install', '-e', repo]);
+      assert.ok(checkout);
+      assert.equal(checkout.kind, 'checkout');
+      assert.deepEqual(installSteps(checkout).pop(), ['-m', 'pip', 'install', '-e', repo]);
       assert.equal(packageSource([], path.join(dir, 'none')), undefined);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,63 @@
+// Test-only helper: every 250 ms, write what Prompt Salience shows (its exported API) and the
+// hover the language server gives over a front-matter value to $PS_E2E_STATE, for the e2e test.
+const fs = require('fs');
+const vscode = require('vscode');
+
+function activate(context) {
+  const file = process.env.PS_E2E_STATE;
+  if (!file) {
+    return;
+  }
+  const main = vscode.extensions.getExtension('prompt-salience.prompt-salience');
+  let busy = false;
+  const hovers = new Map(); // one hover request per result shown
+  const timer = setInterval(async () => {
+    if (busy || !main) {
+      return;
+    }
+    busy = true;
+    try {
+      const api = main.isActive ? main.exports : await main.activate();
+      const documents = vscode.workspace.textDocuments.filter((d) => d.uri.path.endsWith('.prompt'));
+      const shown = [];
+      for (const document of documents) {
+        const result = api.shown(document.uri.toString());
+        let hover = null;
+        const valueLine = document.getText().split('\n').findIndex((line) => line.includes('menu_item: Quiche Lorraine'));
+        const key = result && JSON.stringify([document.version, result.version, result.method, result.granularity, result.span]);
+        if (result && valueLine >= 0 && !hovers.has(key)) {
+          const character = document.lineAt(valueLine).text.indexOf('Quiche') + 2;
+          const answer = await vscode.commands.executeCommand('vscode.executeHoverProvider', document.uri, new vscode.Position(valueLine, character));
+          hovers.set(key, (answer || []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n'));
+        }
+        hover = result ? hovers.get(key) ?? null : null;
+        shown.push({
+          uri: document.uri.toString(),
+          version: document.version,
+          dirty: document.isDirty,
+          result: result ? {
+            case: result.case,
+            version: result.version,
+            method: result.method,
+            granularity: result.granularity,
+            span: result.span,
+            spanText: result.spanText,
+            response: result.response,
+            segments: result.segments.length,
+          } : null,
+          hover,
+        });
+      }
+      const state = { time: Date.now(), serverState: api.serverState(), history: api.history, shown };
+      fs.writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 1));
+      fs.renameSync(`${file}.tmp`, file);
+    } catch (error) {
+      fs.writeFileSync(`${file}.error`, String(error && error.stack || error));
+    } finally {
+      busy = false;
+    }
+  }, 250);
+  context.subscriptions.push({ dispose: () => clearInterval(timer) });
+}
+
+module.exports = { activate, deactivate() {} };

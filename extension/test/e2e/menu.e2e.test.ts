@@ -1,0 +1,345 @@
+/// <reference lib="dom" />
+/**
+ * End to end, in a real VS Code (code-server + headless Chromium), with the real language
+ * server and the embedded Gemma 3 270M: run the LIT codelab's menu prompt, explain spans of its
+ * response, and check what the user sees. A screenshot of each step goes to out/e2e/.
+ */
+
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import type { Page } from 'playwright-core';
+
+import { type HelperState, missingPieces, REPO, type Session, startSession } from './codeServer';
+
+const OUT = path.join(REPO, 'out', 'e2e');
+const PROMPT = 'menu-fewshot-mistake.prompt';
+const RECOMMENDATION = 'Recommendation: You have to try it.';
+const RUN_TIMEOUT_MS = 8 * 60 * 1000; // first run: JAX import, model load, compilation
+const SALIENCE_RGB = ['124, 58, 237', '234, 88, 12', '37, 99, 235'];
+
+interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+interface Decoration {
+  colour: string;
+  box: Box;
+}
+
+/** Salience decorations (our hues only) drawn in editor group `group` (0 = left). */
+function decorations(page: Page, group: number): Promise<Decoration[]> {
+  return page.evaluate(
+    ([groupIndex, hues]) => {
+      const container = document.querySelectorAll('.editor-group-container')[groupIndex] as Element | undefined;
+      if (!container) {
+        return [];
+      }
+      const found: { colour: string; box: { x: number; y: number; w: number; h: number } }[] = [];
+      for (const element of Array.from(container.querySelectorAll('.monaco-editor .view-overlays .cdr'))) {
+        const colour = getComputedStyle(element).backgroundColor;
+        if (hues.some((hue) => colour.includes(hue))) {
+          const r = element.getBoundingClientRect();
+          if (r.width > 0 && r.height > 0) {
+            found.push({ colour, box: { x: r.x, y: r.y, w: r.width, h: r.height } });
+          }
+        }
+      }
+      return found;
+    },
+    [group, SALIENCE_RGB] as const,
+  );
+}
+
+/** Where `needle` is drawn in editor group `group` (spaces match the editor's NBSPs). */
+function textBox(page: Page, group: number, needle: string): Promise<Box | null> {
+  return page.evaluate(
+    ([groupIndex, text]) => {
+      const container = document.querySelectorAll('.editor-group-container')[groupIndex] as Element | undefined;
+      if (!container) {
+        return null;
+      }
+      for (const line of Array.from(container.querySelectorAll('.monaco-editor .view-lines .view-line'))) {
+        const nodes: Text[] = [];
+        const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          nodes.push(node as Text);
+        }
+        const whole = nodes.map((n) => n.data).join('').replace(/\u00a0/g, ' ');
+        const at = whole.indexOf(text);
+        if (at < 0) {
+          continue;
+        }
+        const locate = (offset: number): [Text, number] => {
+          let rest = offset;
+          for (const node of nodes) {
+            if (rest <= node.data.length) {
+              return [node, rest];
+            }
+            rest -= node.data.length;
+          }
+          const last = nodes[nodes.length - 1];
+          return [last, last.data.length];
+        };
+        const range = document.createRange();
+        range.setStart(...locate(at));
+        range.setEnd(...locate(at + text.length));
+        const r = range.getBoundingClientRect();
+        return { x: r.x, y: r.y, w: r.width, h: r.height };
+      }
+      return null;
+    },
+    [group, needle] as const,
+  );
+}
+
+function overlaps(a: Box, b: Box): boolean {
+  const dx = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+  const dy = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+  return dx > 2 && dy > 2;
+}
+
+function signature(found: Decoration[]): string {
+  return found
+    .map((d) => `${d.colour}@${Math.round(d.box.x)},${Math.round(d.box.y)},${Math.round(d.box.w)}`)
+    .sort()
+    .join('|');
+}
+
+async function poll<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function shownPrompt(state: HelperState): HelperState['shown'][number] | undefined {
+  return state.shown.find((s) => s.uri.endsWith(PROMPT));
+}
+
+function runs(state: HelperState): number {
+  return state.history.filter((h) => h.kind === 'promptSalience.run').length;
+}
+
+const missing = missingPieces();
+
+describe('Prompt Salience in VS Code (code-server, headless Chromium, real model)', { skip: missing.length > 0 && `missing ${missing.join(', ')}: run scripts/setup.sh` }, () => {
+  let session: Session;
+  let page: Page;
+  let step = 0;
+  const shot = async (name: string): Promise<void> => {
+    step += 1;
+    await page.screenshot({ path: path.join(OUT, `${String(step).padStart(2, '0')}-${name}.png`) });
+  };
+  /** A CodeLens by the start of its text (CodeLens elements are re-rendered: poll the page). */
+  const waitForLens = async (prefix: string, timeoutMs: number): Promise<void> => {
+    await page.waitForFunction((text) => Array.from(document.querySelectorAll('.monaco-editor .contentWidgets .codelens-decoration a')).some((a) => a.textContent.startsWith(text)), prefix, { timeout: timeoutMs });
+  };
+  const clickLens = async (prefix: string, timeoutMs: number): Promise<void> => {
+    await waitForLens(prefix, timeoutMs);
+    await page.locator('.monaco-editor .contentWidgets .codelens-decoration a', { hasText: prefix }).first().click();
+  };
+  const command = async (title: string): Promise<void> => {
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input', { timeout: 10000 });
+    await page.keyboard.type(title);
+    await page.waitForFunction((t) => Array.from(document.querySelectorAll('.quick-input-list .monaco-list-row')).some((row) => row.textContent.includes(t)), title, { timeout: 10000 });
+    await page.keyboard.press('Enter');
+  };
+
+  before(async () => {
+    rmSync(OUT, { recursive: true, force: true });
+    mkdirSync(OUT, { recursive: true });
+    session = await startSession(path.join(OUT, 'logs'));
+    page = session.page;
+  });
+
+  after(async () => {
+    await session.stop();
+  });
+
+  it('opens the menu prompt with its grammar and the Run and explain CodeLens', async () => {
+    await page.locator('.monaco-workbench').click({ position: { x: 800, y: 500 } });
+    await page.keyboard.press('Control+P');
+    await page.waitForSelector('.quick-input-widget input', { timeout: 10000 });
+    await page.keyboard.type(PROMPT);
+    await page.waitForFunction((name) => Array.from(document.querySelectorAll('.quick-input-list .monaco-list-row')).some((row) => row.textContent.includes(name)), PROMPT, { timeout: 15000 });
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.monaco-editor .view-lines', { timeout: 15000 });
+    await clickLens('\u25b6 Run and explain', 120000).catch(async (error: unknown) => {
+      await shot('no-codelens');
+      throw error;
+    });
+    await shot('running');
+    // The notification shows the server's progress, with a Cancel button.
+    await page.waitForSelector('.notifications-toasts .notification-list-item-message', { timeout: 20000 });
+    const toast = await page.locator('.notifications-toasts .notification-list-item-message').first().innerText();
+    assert.match(toast, /Prompt Salience: running/);
+  });
+
+  it('shows the response beside the prompt and paints salience on the prompt and a variable value', async () => {
+    const state = await session.waitForState('the first run', (s) => shownPrompt(s)?.result != null, RUN_TIMEOUT_MS);
+    const result = shownPrompt(state)?.result;
+    assert.ok(result);
+    assert.equal(result.case, 'quiche-lorraine');
+    assert.equal(result.spanText, RECOMMENDATION); // the front-matter's `explain:`
+    await poll('the response view', () => textBox(page, 1, 'Recommendation:').then((b) => b ?? undefined), 20000);
+    await page.waitForTimeout(500);
+    await shot('response-view');
+    const painted = await decorations(page, 0);
+    const colours = new Set(painted.map((d) => d.colour));
+    assert.ok(colours.size >= 3, `several colours on the prompt: ${[...colours].join(' ')}`);
+    const value = await textBox(page, 0, 'Quiche Lorraine');
+    assert.ok(value, 'the front-matter value is on screen');
+    assert.ok(painted.some((d) => overlaps(d.box, value)), 'the variable value is painted');
+    const inView = await decorations(page, 1);
+    assert.ok(inView.length >= 4, 'the response view paints its context and its legend');
+  });
+
+  it('explains a span selected in the response view', async () => {
+    const first = await textBox(page, 1, 'it has cheese');
+    assert.ok(first);
+    await page.mouse.click(first.x + 1, first.y + first.h / 2);
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Shift+End');
+    await session.waitForState('the first line explained', (s) => (shownPrompt(s)?.result?.spanText ?? '').startsWith('it has cheese'), 120000);
+    await page.waitForTimeout(500);
+    await shot('first-line-explained');
+
+    const before = signature(await decorations(page, 0));
+    const line = await textBox(page, 1, RECOMMENDATION);
+    assert.ok(line);
+    await page.mouse.click(line.x + 1, line.y + line.h / 2);
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Shift+End');
+    const state = await session.waitForState('the Recommendation line explained', (s) => shownPrompt(s)?.result?.spanText === RECOMMENDATION, 120000);
+    await page.waitForTimeout(500);
+    await shot('recommendation-explained');
+    assert.equal(runs(state), 1, 'explaining a span does not generate again');
+    const painted = await decorations(page, 0);
+    assert.ok(new Set(painted.map((d) => d.colour)).size >= 3);
+    assert.notEqual(signature(painted), before, 'another span, other colours');
+    const value = await textBox(page, 0, 'Quiche Lorraine');
+    assert.ok(value && painted.some((d) => overlaps(d.box, value)), 'the variable value is painted');
+  });
+
+  it('shows the score in a hover over a painted variable value', async () => {
+    const value = await textBox(page, 0, 'Quiche Lorraine');
+    assert.ok(value);
+    await page.mouse.move(value.x + value.w / 2, value.y + value.h / 2);
+    const hover = await poll(
+      'the hover',
+      () => page.evaluate(() => Array.from(document.querySelectorAll('.monaco-hover:not(.hidden) .monaco-hover-content')).map((e) => (e as HTMLElement).innerText).find((t) => t.includes('Salience'))),
+      15000,
+    );
+    await shot('hover');
+    assert.match(hover, /Salience \d/);
+    assert.match(hover, /rank \d+ of \d+/);
+    const state = await session.waitForState('the hover through the API', (s) => (shownPrompt(s)?.hover ?? '').includes('Salience'), 15000);
+    assert.match(shownPrompt(state)?.hover ?? '', /Segment: `Suggestion: Quiche Lorraine`/);
+    await page.mouse.move(5, 500);
+  });
+
+  it('switches the granularity without a new generation', async () => {
+    const before = await decorations(page, 0);
+    const stateBefore = session.state();
+    assert.ok(stateBefore);
+    await command('Prompt Salience: Choose Granularity');
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.quick-input-list .monaco-list-row')).some((row) => row.textContent.includes('words')), undefined, { timeout: 10000 });
+    await page.keyboard.type('words');
+    await page.keyboard.press('Enter');
+    const state = await session.waitForState('the words view', (s) => shownPrompt(s)?.result?.granularity === 'words', 60000);
+    await page.waitForTimeout(500);
+    await shot('granularity-words');
+    assert.equal(runs(state), runs(stateBefore), 'no new run');
+    assert.equal(state.history[state.history.length - 1].kind, 'promptSalience/setView');
+    assert.equal(shownPrompt(state)?.result?.response, shownPrompt(stateBefore)?.result?.response);
+    assert.equal(shownPrompt(state)?.result?.spanText, RECOMMENDATION);
+    const after = await decorations(page, 0);
+    assert.notEqual(signature(after), signature(before));
+    assert.ok(after.length > before.length, `words give more, smaller segments (${before.length} -> ${after.length})`);
+  });
+
+  it('switches to a signed method: orange towards the span, blue away from it', async () => {
+    const before = session.state();
+    assert.ok(before);
+    await command('Prompt Salience: Choose Method');
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.quick-input-list .monaco-list-row')).some((row) => row.textContent.includes('grad_dot_input')), undefined, { timeout: 10000 });
+    await page.keyboard.type('grad_dot_input');
+    await page.keyboard.press('Enter');
+    const state = await session.waitForState('the grad_dot_input view', (s) => shownPrompt(s)?.result?.method === 'grad_dot_input', 60000);
+    await page.waitForTimeout(500);
+    await shot('method-grad-dot-input');
+    assert.equal(runs(state), runs(before), 'no new run');
+    const colours = new Set((await decorations(page, 0)).map((d) => d.colour.replace(/, [\d.]+\)$/, '')));
+    assert.ok([...colours].some((c) => c.includes('234, 88, 12')), `orange among ${[...colours].join(' ')}`);
+    assert.ok([...colours].some((c) => c.includes('37, 99, 235')), `blue among ${[...colours].join(' ')}`);
+  });
+
+  it("exports the engine's HTML report of what is shown", async () => {
+    const target = path.join(session.workspace, 'prompts', 'menu-fewshot-mistake.quiche-lorraine.salience.html');
+    await command('Prompt Salience: Export HTML Report');
+    // The save dialog (VS Code's simple file dialog in the browser) proposes a file by the prompt.
+    await page.waitForFunction((file) => Array.from(document.querySelectorAll<HTMLInputElement>('.quick-input-widget input')).some((i) => i.value === file), target, { timeout: 15000 });
+    await shot('export-dialog');
+    await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).click();
+    const wrote = '.notifications-toasts .notification-list-item-message:has-text("Wrote menu-fewshot-mistake.quiche-lorraine.salience.html")';
+    await page.waitForSelector(wrote, { timeout: 180000 });
+    await shot('exported');
+    const html = readFileSync(target, 'utf8');
+    assert.match(html, /<!DOCTYPE html>/);
+    assert.match(html, /Recommendation: You have to try it\./);
+    assert.match(html, /grad_dot_input/);
+    assert.doesNotMatch(await page.locator(wrote).innerText(), /differs/, 'the report explains the response shown');
+    await page.keyboard.press('Escape');
+  });
+
+  it('removes the decorations an edit touches', async () => {
+    const body = await textBox(page, 0, 'Analyze a menu item');
+    assert.ok(body);
+    const painted = (await decorations(page, 0)).filter((d) => d.box.y >= body.y - 1 && d.box.w > 20);
+    assert.ok(painted.length > 0, 'the body is painted before the edit');
+    const target = painted[Math.floor(painted.length / 2)].box;
+    await page.mouse.click(target.x + target.w / 2, target.y + target.h / 2);
+    await page.keyboard.type('Z');
+    await poll('the touched decoration to go', async () => {
+      const now = await decorations(page, 0);
+      return now.some((d) => overlaps(d.box, { ...target, w: target.w / 2 })) ? undefined : true;
+    }, 10000);
+    const state = await session.waitForState('the server to drop the result', (s) => shownPrompt(s)?.result === null, 20000);
+    assert.equal(shownPrompt(state)?.dirty, true);
+    await page.waitForTimeout(500);
+    await shot('edited');
+    assert.equal((await decorations(page, 0)).length, 0, 'salience computed on the old text is gone');
+    assert.ok(await textBox(page, 1, 'The prompt was edited after this run'), 'the response view says so');
+  });
+
+  it('cancels a run from the notification', async () => {
+    const before = session.state();
+    assert.ok(before);
+    await clickLens('\u25b6 Run and explain `quiche-lorraine`', 30000);
+    const cancel = page.locator('.notifications-toasts .notification-list-item', { hasText: 'Prompt Salience: running' }).locator('.monaco-button', { hasText: 'Cancel' });
+    await cancel.waitFor({ timeout: 20000 });
+    await shot('cancel-offered');
+    await cancel.click();
+    const state = await session.waitForState('the run to be cancelled', (s) => s.history.length > before.history.length && s.history[s.history.length - 1].outcome === 'cancelled', 60000);
+    assert.equal(runs(state), runs(before) + 1);
+    assert.equal(shownPrompt(state)?.result, null);
+    await page.waitForSelector('.notifications-toasts .notification-list-item:has-text("Prompt Salience: running")', { state: 'detached', timeout: 20000 });
+    await waitForLens('\u25b6 Run and explain `quiche-lorraine`', 30000); // offered again, not "Running…"
+    await shot('cancelled');
+    assert.equal(state.serverState, 'running', 'the server lives on');
+  });
+});
