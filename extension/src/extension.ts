@@ -27,7 +27,7 @@ import {
   type TextSpan,
 } from './protocol';
 import type { TextChange } from './rangeTracking';
-import { CLEARED, EDITED, ResponseViews, RESPONSE_SCHEME } from './responseView';
+import { CLEARED, EDITED, RESTARTED, ResponseViews, RESPONSE_SCHEME } from './responseView';
 import { SalienceServer } from './server';
 import { intensitySetting, serverSettings } from './settings';
 import { SalienceStore } from './salienceStore';
@@ -40,6 +40,8 @@ export interface PromptSalienceApi {
   /** The result painted on a prompt document, if any. */
   shown(uri: string): ExplanationResult | undefined;
   serverState(): string;
+  /** How many times a server process came up (a restart after a crash adds one). */
+  serverStarts(): number;
 }
 
 /** Our language (not VS Code's own `prompt`, which is chat prompt files) and LIT datasets. */
@@ -214,7 +216,16 @@ export function activate(context: vscode.ExtensionContext): PromptSalienceApi {
     work,
     views,
     server,
-    server.onDidChangeState(updateStatus),
+    server.onDidChangeState((state) => {
+      if (state !== 'running') {
+        // A new server process knows no results: what is shown can no longer be explained.
+        for (const uri of store.clearAll()) {
+          paintPrompt(uri);
+          views.markStale(uri, RESTARTED);
+        }
+      }
+      updateStatus();
+    }),
     work.onDidChangeModelState(updateStatus),
     vscode.window.onDidChangeActiveTextEditor(updateStatus),
     vscode.window.onDidChangeVisibleTextEditors((editors) => {
@@ -350,6 +361,7 @@ export function activate(context: vscode.ExtensionContext): PromptSalienceApi {
     history: work.history,
     shown: (uri) => store.get(uri)?.result,
     serverState: () => server.state,
+    serverStarts: () => server.starts,
   };
 }
 

@@ -10,8 +10,6 @@ import {
   type LanguageClient,
   WorkDoneProgress,
   WorkDoneProgressCancelNotification,
-  type WorkDoneProgressBegin,
-  type WorkDoneProgressReport,
 } from 'vscode-languageclient/node';
 
 import {
@@ -26,6 +24,9 @@ import {
   type ExplainSpanParams,
   type SetViewParams,
 } from './protocol';
+
+/** Work that answers sooner than this shows no notification. */
+const NOTIFY_AFTER_MS = 400;
 
 export type ModelState = 'not loaded' | 'loading' | 'ready' | 'error';
 
@@ -113,47 +114,53 @@ export class ModelWork implements vscode.Disposable {
     const record: WorkRecord = { kind, uri: params.uri, case: params.case ?? null, outcome: 'failed' };
     this.history.push(record);
     this.output.info(`${kind} ${JSON.stringify({ ...params, workDoneToken })}`);
+    // Progress from the server, shown in a notification with a Cancel button once the work
+    // has taken NOTIFY_AFTER_MS (a quick re-explanation shows no notification at all).
+    let sink: vscode.Progress<{ message?: string; increment?: number }> | undefined;
+    let percentage = 0;
+    let message: string | undefined;
+    const progressListener = client.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
+      if (value.kind === 'end') {
+        return;
+      }
+      message = value.message ?? message;
+      if (message !== undefined && /^Loading/.test(message)) {
+        this.setModelState('loading');
+      }
+      const next = value.percentage ?? percentage;
+      sink?.report({ message, increment: Math.max(0, next - percentage) });
+      percentage = Math.max(percentage, next);
+    });
+    const tellServer = source.token.onCancellationRequested(() => {
+      this.output.info(`Cancelling ${kind} for ${key(params)}`);
+      void client.sendNotification(WorkDoneProgressCancelNotification.type, { token: workDoneToken });
+    });
     try {
-      return await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-        async (progress, userToken) => {
-          let percentage = 0;
-          const report = (value: WorkDoneProgressBegin | WorkDoneProgressReport): void => {
-            const message = value.message;
-            if (message && /^Loading/.test(message)) {
-              this.setModelState('loading');
-            }
-            const next = value.percentage ?? percentage;
-            progress.report({ message, increment: Math.max(0, next - percentage) });
-            percentage = Math.max(percentage, next);
-          };
-          const progressListener = client.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
-            if (value.kind !== 'end') {
-              report(value);
-            }
-          });
+      const answer = send(client, { ...params, workDoneToken }, source.token);
+      const settled: Promise<boolean> = answer.then(() => true, () => true);
+      const quick = await Promise.race([settled, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), NOTIFY_AFTER_MS))]);
+      if (!quick) {
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, userToken): Promise<boolean> => {
+          sink = progress;
+          progress.report({ message, increment: percentage });
           const onCancel = userToken.onCancellationRequested(() => source.cancel());
-          const tellServer = source.token.onCancellationRequested(() => {
-            this.output.info(`Cancelling ${kind} for ${key(params)}`);
-            void client.sendNotification(WorkDoneProgressCancelNotification.type, { token: workDoneToken });
-          });
-          try {
-            const answer = await send(client, { ...params, workDoneToken }, source.token);
-            const result = parseExplanationResult(answer);
-            record.outcome = 'done';
-            this.setModelState('ready');
-            return result;
-          } finally {
-            progressListener.dispose();
+          const done = settled.then((value) => {
             onCancel.dispose();
-            tellServer.dispose();
-          }
-        },
-      );
+            return value;
+          });
+          return done;
+        });
+      }
+      const result = parseExplanationResult(await answer);
+      record.outcome = 'done';
+      this.setModelState('ready');
+      return result;
     } catch (error) {
       this.handleError(kind, error, record, source.token.isCancellationRequested);
       return undefined;
     } finally {
+      progressListener.dispose();
+      tellServer.dispose();
       if (this.inFlight.get(key(params)) === source) {
         this.inFlight.delete(key(params));
       }

@@ -22,6 +22,7 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 
+import { CrashPolicy } from './crashPolicy';
 import {
   type Choice,
   chooseInterpreter,
@@ -35,8 +36,6 @@ import { interpreterSetting, serverSettings } from './settings';
 
 export type ServerState = 'starting' | 'running' | 'stopped' | 'failed';
 
-const MAX_CRASHES = 3;
-const CRASH_WINDOW_MS = 3 * 60 * 1000;
 const RESTART_DELAY_MS = 750;
 
 /** The parts of the Python extension's API we use (ms-python.python). */
@@ -57,12 +56,14 @@ export interface ServerHooks {
 export class SalienceServer implements vscode.Disposable {
   client: LanguageClient | undefined;
   state: ServerState = 'stopped';
+  /** How many times a server process came up (restarts after crashes included). */
+  starts = 0;
   interpreter: Choice | undefined;
   private readonly stateEmitter = new vscode.EventEmitter<ServerState>();
   readonly onDidChangeState = this.stateEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
   private clientDisposables: vscode.Disposable[] = [];
-  private crashes: number[] = [];
+  private readonly crashes = new CrashPolicy();
   private restartTimer: NodeJS.Timeout | undefined;
   private starting: Promise<void> | undefined;
 
@@ -89,6 +90,9 @@ export class SalienceServer implements vscode.Disposable {
   }
 
   private setState(state: ServerState): void {
+    if (state === 'running' && this.state !== 'running') {
+      this.starts += 1;
+    }
     this.state = state;
     this.stateEmitter.fire(state);
   }
@@ -221,14 +225,12 @@ export class SalienceServer implements vscode.Disposable {
 
   /** The connection closed without our asking: restart a few times, then stop and say so. */
   private onClosed(): CloseHandlerResult {
-    const now = Date.now();
-    this.crashes = [...this.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
-    if (this.crashes.length < MAX_CRASHES) {
-      this.output.warn(`The server stopped unexpectedly; restarting (${this.crashes.length} of ${MAX_CRASHES - 1}).`);
+    if (this.crashes.shouldRestart(Date.now())) {
+      this.output.warn(`The server stopped unexpectedly; restarting (${this.crashes.recent} of ${this.crashes.maxCrashes - 1}).`);
       return { action: CloseAction.Restart, handled: true };
     }
     this.setState('failed');
-    void this.showFailure(`The Prompt Salience server stopped ${MAX_CRASHES} times in ${CRASH_WINDOW_MS / 60000} minutes, so it was not restarted.`);
+    void this.showFailure(`The Prompt Salience server stopped ${this.crashes.maxCrashes} times in ${this.crashes.windowMs / 60000} minutes, so it was not restarted.`);
     return { action: CloseAction.DoNotRestart, handled: true };
   }
 
@@ -237,7 +239,7 @@ export class SalienceServer implements vscode.Disposable {
     if (choice === 'Show logs') {
       this.output.show(true);
     } else if (choice === 'Restart') {
-      this.crashes = [];
+      this.crashes.reset();
       await this.restart('asked by the user');
     }
   }

@@ -5,7 +5,7 @@
  */
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -23,6 +23,7 @@ const VSCE = path.join(REPO, 'node_modules', '.bin', 'vsce');
 export interface HelperState {
   time: number;
   serverState: string;
+  serverStarts: number;
   history: { kind: string; uri: string; case: string | null; outcome: string }[];
   shown: {
     uri: string;
@@ -35,6 +36,8 @@ export interface HelperState {
 
 export interface Session {
   page: Page;
+  /** code-server's process id (the extension host and the language server run under it). */
+  pid: number;
   workspace: string;
   run: string;
   state(): HelperState | undefined;
@@ -73,7 +76,40 @@ export function missingPieces(): string[] {
 }
 
 /** Start code-server on a free loopback port with a copy of `prompts/` as the workspace. */
-export async function startSession(logs: string): Promise<Session> {
+/** Processes started under `root` (itself excluded) whose command line matches `pattern`. */
+export function descendants(root: number, pattern: RegExp): number[] {
+  const parents = new Map<number, number>();
+  const commands = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) {
+      continue;
+    }
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      parents.set(pid, Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0));
+      commands.set(pid, readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const under = (pid: number): boolean => {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) {
+      if (p === root) {
+        return true;
+      }
+    }
+    return false;
+  };
+  return [...commands].filter(([pid, command]) => pattern.test(command) && under(pid)).map(([pid]) => pid);
+}
+
+export interface SessionOptions {
+  /** The `promptSalience.interpreter` setting (default: this checkout's .venv). */
+  interpreter?: string;
+}
+
+export async function startSession(logs: string, options: SessionOptions = {}): Promise<Session> {
   const run = mkdtempSync(path.join(tmpdir(), 'prompt-salience-e2e-'));
   const extensions = path.join(run, 'extensions');
   const userData = path.join(run, 'user-data');
@@ -113,7 +149,7 @@ export async function startSession(logs: string): Promise<Session> {
   // Machine-scoped settings (the interpreter) live in code-server's remote settings: VS Code
   // ignores them in the browser's user settings, since that machine is not the server's.
   mkdirSync(path.join(userData, 'Machine'), { recursive: true });
-  writeFileSync(path.join(userData, 'Machine', 'settings.json'), JSON.stringify({ 'promptSalience.interpreter': path.join(REPO, '.venv', 'bin', 'python') }, null, 1));
+  writeFileSync(path.join(userData, 'Machine', 'settings.json'), JSON.stringify({ 'promptSalience.interpreter': options.interpreter ?? path.join(REPO, '.venv', 'bin', 'python') }, null, 1));
 
   const port = await freePort();
   const log = path.join(run, 'code-server.log');
@@ -184,6 +220,7 @@ export async function startSession(logs: string): Promise<Session> {
     };
     return {
       page,
+      pid: child.pid ?? -1,
       workspace,
       run,
       state,

@@ -12,9 +12,9 @@ import { after, before, describe, it } from 'node:test';
 
 import type { Page } from 'playwright-core';
 
-import { type HelperState, missingPieces, REPO, type Session, startSession } from './codeServer';
+import { descendants, type HelperState, missingPieces, REPO, type Session, startSession } from './codeServer';
 
-const OUT = path.join(REPO, 'out', 'e2e');
+const OUT = path.join(REPO, 'out', 'e2e', 'menu-prompt');
 const PROMPT = 'menu-fewshot-mistake.prompt';
 const RECOMMENDATION = 'Recommendation: You have to try it.';
 const RUN_TIMEOUT_MS = 8 * 60 * 1000; // first run: JAX import, model load, compilation
@@ -159,6 +159,14 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     await page.keyboard.press('Enter');
   };
 
+  const openFile = async (name: string): Promise<void> => {
+    await page.keyboard.press('Control+P');
+    await page.waitForSelector('.quick-input-widget input', { timeout: 10000 });
+    await page.keyboard.type(name);
+    await page.waitForFunction((file) => Array.from(document.querySelectorAll('.quick-input-list .monaco-list-row')).some((row) => row.textContent.includes(file)), name, { timeout: 15000 });
+    await page.keyboard.press('Enter');
+  };
+
   before(async () => {
     rmSync(OUT, { recursive: true, force: true });
     mkdirSync(OUT, { recursive: true });
@@ -172,11 +180,7 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
 
   it('opens the menu prompt with its grammar and the Run and explain CodeLens', async () => {
     await page.locator('.monaco-workbench').click({ position: { x: 800, y: 500 } });
-    await page.keyboard.press('Control+P');
-    await page.waitForSelector('.quick-input-widget input', { timeout: 10000 });
-    await page.keyboard.type(PROMPT);
-    await page.waitForFunction((name) => Array.from(document.querySelectorAll('.quick-input-list .monaco-list-row')).some((row) => row.textContent.includes(name)), PROMPT, { timeout: 15000 });
-    await page.keyboard.press('Enter');
+    await openFile(PROMPT);
     await page.waitForSelector('.monaco-editor .view-lines', { timeout: 15000 });
     await clickLens('\u25b6 Run and explain', 120000).catch(async (error: unknown) => {
       await shot('no-codelens');
@@ -341,5 +345,25 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     await waitForLens('\u25b6 Run and explain `quiche-lorraine`', 30000); // offered again, not "Running…"
     await shot('cancelled');
     assert.equal(state.serverState, 'running', 'the server lives on');
+  });
+
+  it('restarts the server after a crash', async () => {
+    const before = session.state();
+    assert.ok(before);
+    const servers = descendants(session.pid, /prompt_salience\.server/);
+    assert.equal(servers.length, 1, 'one language server under code-server');
+    process.kill(servers[0], 'SIGKILL');
+    await session.waitForState('a new server', (s) => s.serverStarts > before.serverStarts && s.serverState === 'running', 60000);
+    const now = descendants(session.pid, /prompt_salience\.server/);
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], servers[0]);
+    await waitForLens('\u25b6 Run and explain `quiche-lorraine`', 60000); // the new server answers
+    await shot('server-restarted');
+  });
+
+  it('offers Run and explain on a LIT .jsonl dataset too', async () => {
+    await openFile('menu-samples.jsonl');
+    await waitForLens('\u25b6 Run and explain `fewshot-mistake`', 30000);
+    await shot('jsonl-dataset');
   });
 });

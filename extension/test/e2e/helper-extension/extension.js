@@ -48,7 +48,7 @@ function activate(context) {
           hover,
         });
       }
-      const state = { time: Date.now(), serverState: api.serverState(), history: api.history, shown };
+      const state = { time: Date.now(), serverState: api.serverState(), serverStarts: api.serverStarts(), history: api.history, shown };
       fs.writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 1));
       fs.renameSync(`${file}.tmp`, file);
     } catch (error) {
