@@ -107,24 +107,27 @@ export function activate(context: vscode.ExtensionContext): PromptSalienceApi {
     return parseOptionalResult(await running.sendRequest(RESULT_REQUEST, params));
   }
 
-  /** Paint `result` on its prompt and in its response view; ranges must match the document
-   * version, so a result computed before the latest edits is fetched again (moved by the server). */
-  async function show(result: ExplanationResult, reveal: boolean): Promise<void> {
-    let current: ExplanationResult | null = result;
-    for (let attempt = 0; attempt < 3 && current !== null; attempt++) {
-      const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === current?.uri);
-      if (document === undefined || document.version === current.version) {
-        break;
+  /** Paint `result` on its prompt and in its response view. Its ranges belong to its document
+   * version: a result computed before the latest edits is fetched again (the server moves or
+   * drops it), after a short pause while the user keeps typing. */
+  async function show(result: ExplanationResult, reveal: boolean, attempts = 10): Promise<void> {
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === result.uri);
+    if (document !== undefined && document.version !== result.version) {
+      if (attempts <= 0) {
+        output.warn(`Not painting ${result.case}: the document keeps changing.`);
+        return;
       }
-      current = await fetchResult({ uri: current.uri, case: current.case });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const moved = await fetchResult({ uri: result.uri, case: result.case });
+      if (moved !== null) {
+        await show(moved, reveal, attempts - 1);
+      }
+      return; // null: the edits dropped it
     }
-    if (current === null) {
-      return; // the edits dropped it
-    }
-    store.set(current);
-    lastResult = current;
-    paintPrompt(current.uri);
-    await views.show(current, reveal);
+    store.set(result);
+    lastResult = result;
+    paintPrompt(result.uri);
+    await views.show(result, reveal);
     updateStatus();
   }
 

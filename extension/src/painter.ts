@@ -26,7 +26,7 @@ export class Painter implements vscode.Disposable {
       borderColor: new vscode.ThemeColor('promptSalience.explainedSpanBorder'),
       borderRadius: '2px',
       fontWeight: 'bold',
-      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+      rangeBehavior: vscode.DecorationRangeBehavior.OpenOpen,
     });
   }
 
@@ -42,7 +42,7 @@ export class Painter implements vscode.Disposable {
         vscode.window.createTextEditorDecorationType({
           backgroundColor: colour,
           borderRadius: '2px',
-          rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+          rangeBehavior: vscode.DecorationRangeBehavior.OpenOpen,
         }),
       );
     }

@@ -80,8 +80,3 @@ export function moveRanges(ranges: readonly Range[], changes: readonly TextChang
   }
   return current;
 }
-
-/** Whether any of `changes` touches any of `ranges` (seen in the text before each change). */
-export function anyTouched(ranges: readonly Range[], changes: readonly TextChange[]): boolean {
-  return moveRanges(ranges, changes).length !== ranges.length;
-}

@@ -263,7 +263,10 @@ export class SalienceServer implements vscode.Disposable {
 
   /** pip-install the package into `python` (progress, cancellable), then start the server. */
   async install(python: string): Promise<void> {
-    const source = packageSource(this.workspaceFolders(), path.join(this.context.extensionPath, 'dist', 'python'));
+    // A checkout among the workspace folders installs editable, which runs its build code:
+    // only in a trusted workspace. Otherwise the wheel inside the .vsix.
+    const folders = vscode.workspace.isTrusted ? this.workspaceFolders() : [];
+    const source = packageSource(folders, path.join(this.context.extensionPath, 'dist', 'python'));
     if (source === undefined) {
       void vscode.window.showErrorMessage('This build of the extension carries no Python package to install. Install prompt-salience into the interpreter yourself (scripts/setup.sh in a checkout).', 'Show logs');
       return;

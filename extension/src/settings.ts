@@ -10,8 +10,6 @@ import { type ServerSettings, SETTINGS_SECTION } from './protocol';
 
 /** Settings a workspace may not choose while untrusted (see also `restrictedConfigurations`). */
 const RESTRICTED = new Set(['interpreter', 'model', 'cacheDir']);
-/** Settings whose change needs a new server process rather than didChangeConfiguration. */
-export const RESTART_SETTINGS = ['interpreter'] as const;
 
 function setting<T>(key: string, fallback: T): T {
   const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);

@@ -290,6 +290,18 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     const colours = new Set((await decorations(page, 0)).map((d) => d.colour.replace(/, [\d.]+\)$/, '')));
     assert.ok([...colours].some((c) => c.includes('234, 88, 12')), `orange among ${[...colours].join(' ')}`);
     assert.ok([...colours].some((c) => c.includes('37, 99, 235')), `blue among ${[...colours].join(' ')}`);
+    // The status bar item: method and granularity, and the legend in its tooltip.
+    const item = page.locator('.statusbar-item', { hasText: 'Salience: ready' }).first();
+    assert.match(await item.innerText(), /grad_dot_input · words/);
+    await item.hover();
+    const tooltip = await poll(
+      'the legend tooltip',
+      () => page.evaluate(() => Array.from(document.querySelectorAll('.workbench-hover, .monaco-hover')).map((e) => (e as HTMLElement).innerText).find((t) => t.includes('Most salient'))),
+      10000,
+    );
+    assert.match(tooltip, /pushed towards the span/);
+    await shot('status-legend');
+    await page.mouse.move(800, 500);
   });
 
   it("exports the engine's HTML report of what is shown", async () => {
