@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .chat_template import USER_TURN, wrap_for_chat
+from .errors import SpanError
 from .model_spec import DEFAULT_MODEL, ModelSpec
 from .prompt_file import PromptFile, PromptSettings, render_case
 from .results import CharSpan, SalienceResult
@@ -95,28 +96,40 @@ def run_case(
     prepared: PreparedPrompt,
     settings: RunSettings,
     *,
-    on_token: Callable[[int], None] | None = None,
+    on_stage: Callable[[str, int], None] | None = None,
+    on_span_fallback: Callable[[SpanError], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> CaseRun:
-    """Generate (or take the target), pick the default span, explain it."""
+    """Generate (or take the target), pick the default span, explain it.
+
+    `on_stage(message, percent)` hears each step (tokens so far during generation). When the
+    `explain` text is not in the response, the run fails, unless `on_span_fallback` is given:
+    then it hears why and the whole response is explained (an editor keeps the generation).
+    """
+
+    def stage(message: str, percent: int) -> None:
+        if on_stage is not None:
+            on_stage(message, percent)
+
     if prepared.target is not None:
+        stage("Scoring the target", 40)
         generation = explainer.with_target(
             prepared.text, prepared.target, source_map=prepared.source_map
         )
     else:
+        total = settings.max_new_tokens
+        stage("Generating", 10)
         generation = explainer.generate(
             prepared.text,
-            settings.max_new_tokens,
+            total,
             source_map=prepared.source_map,
-            on_token=on_token,
+            on_token=lambda count: stage(
+                f"Generating: {count}/{total} tokens", 10 + 60 * count // total
+            ),
             cancel=cancel,
         )
-    if settings.span is not None:
-        start, end = settings.span
-        span = CharSpan(max(start, 0), max(start, end, 0))  # an inverted span is empty: refused
-        check_span(generation.response, span)
-    else:
-        span = find_span(generation.response, settings.explain)
+    span = _default_span(generation.response, settings, on_span_fallback)
+    stage(f"Salience ({settings.method})", 75)
     result = explainer.explain(
         generation,
         span,
@@ -126,6 +139,23 @@ def run_case(
         cancel=cancel,
     )
     return CaseRun(prepared.case_name, generation, span, result)
+
+
+def _default_span(
+    response: str, settings: RunSettings, on_fallback: Callable[[SpanError], None] | None
+) -> CharSpan:
+    if settings.span is not None:
+        start, end = settings.span
+        span = CharSpan(max(start, 0), max(start, end, 0))  # an inverted span is empty: refused
+        check_span(response, span)
+        return span
+    try:
+        return find_span(response, settings.explain)
+    except SpanError as error:
+        if on_fallback is None or settings.explain is None or not response.strip():
+            raise
+        on_fallback(error)
+        return find_span(response, None)
 
 
 def method_options(settings: RunSettings) -> dict[str, float]:

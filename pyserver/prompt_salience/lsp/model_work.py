@@ -24,6 +24,7 @@ from pygls.exceptions import (
     JsonRpcRequestCancelled,
 )
 
+from .. import runs
 from ..errors import Cancelled, PromptSalienceError, SpanError
 from ..model_spec import parse_model_spec
 from ..results import CharSpan, SalienceResult
@@ -86,43 +87,20 @@ async def run_case(server: PromptSalienceServer, params: CaseParams) -> Explanat
 
     def job(progress: WorkProgress, cancel: threading.Event) -> tuple[Generation, SalienceResult]:
         explainer = _explainer(server, key, settings.max_length, progress, cancel)
-        if prepared.target is not None:
-            progress.report("Scoring the target", 40)
-            generation = explainer.with_target(
-                prepared.text, prepared.target, source_map=prepared.source_map
-            )
-        else:
-            total = settings.max_new_tokens
 
-            def on_token(count: int) -> None:
-                progress.report(f"Generating: {count}/{total} tokens", 10 + 60 * count // total)
-
-            progress.report("Generating", 10)
-            generation = explainer.generate(
-                prepared.text,
-                total,
-                source_map=prepared.source_map,
-                on_token=on_token,
-                cancel=cancel,
-            )
-        try:
-            span = find_span(generation.response, settings.explain)
-        except SpanError as error:
-            if settings.explain is None or not generation.response.strip():
-                raise
+        def fall_back(error: SpanError) -> None:
             # Keep the generation: explain all of it, and say why (other spans stay a click away).
             warnings.append(f"{error.one_line()} Explaining the whole response instead.")
-            span = find_span(generation.response, None)
-        progress.report(f"Salience ({settings.method})", 75)
-        result = explainer.explain(
-            generation,
-            span,
-            method=settings.method,
-            granularity=settings.granularity,
-            method_options=method_options(settings),
+
+        run = runs.run_case(
+            explainer,
+            prepared,
+            settings,
+            on_stage=progress.report,
+            on_span_fallback=fall_back,
             cancel=cancel,
         )
-        return generation, result
+        return run.generation, run.result
 
     try:
         generation, result = await _on_worker(
