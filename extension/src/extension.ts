@@ -12,6 +12,7 @@ import { Painter } from './painter';
 import {
   CANCEL_COMMAND,
   type CaseParams,
+  EXPLAIN_SPAN_COMMAND,
   EXPLAIN_SPAN_REQUEST,
   type ExplanationResult,
   MODEL_COMMANDS,
@@ -21,6 +22,7 @@ import {
   RESULT_CHANGED_NOTIFICATION,
   RESULT_REQUEST,
   RUN_COMMAND,
+  SET_VIEW_COMMAND,
   SET_VIEW_REQUEST,
   SETTINGS_SECTION,
   SHOW_RESPONSE_COMMAND,
@@ -154,8 +156,8 @@ export function activate(context: vscode.ExtensionContext): PromptSalienceApi {
   // -- the server ------------------------------------------------------------------------
   const titles: Record<string, string> = {
     [RUN_COMMAND]: 'Prompt Salience: running',
-    'promptSalience.explainSpan': 'Prompt Salience: explaining',
-    'promptSalience.setView': 'Prompt Salience: switching the view',
+    [EXPLAIN_SPAN_COMMAND]: 'Prompt Salience: explaining',
+    [SET_VIEW_COMMAND]: 'Prompt Salience: switching the view',
   };
   const middleware: Middleware = {
     executeCommand: async (command, args, next) => {

@@ -189,7 +189,6 @@ export class SalienceServer implements vscode.Disposable {
         { language: 'prompt-salience' },
         { language: 'jsonl' },
         { scheme: 'file', pattern: '**/*.jsonl' },
-        { scheme: 'untitled', language: 'prompt-salience' },
       ],
       outputChannel: this.output,
       traceOutputChannel: this.output,

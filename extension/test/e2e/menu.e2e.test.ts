@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 
 import type { Page } from 'playwright-core';
 
-import { descendants, type HelperState, missingPieces, REPO, type Session, startSession } from './codeServer';
+import { descendants, type HelperState, missingPieces, REPO, type Session, startSession, waitFor } from './codeServer';
 
 const OUT = path.join(REPO, 'out', 'e2e', 'menu-prompt');
 const PROMPT = 'menu-fewshot-mistake.prompt';
@@ -111,20 +111,6 @@ function signature(found: Decoration[]): string {
     .join('|');
 }
 
-async function poll<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 function shownPrompt(state: HelperState): HelperState['shown'][number] | undefined {
   return state.shown.find((s) => s.uri.endsWith(PROMPT));
 }
@@ -199,7 +185,7 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     assert.ok(result);
     assert.equal(result.case, 'quiche-lorraine');
     assert.equal(result.spanText, RECOMMENDATION); // the front-matter's `explain:`
-    await poll('the response view', () => textBox(page, 1, 'Recommendation:').then((b) => b ?? undefined), 20000);
+    await waitFor('the response view', () => textBox(page, 1, 'Recommendation:').then((b) => b ?? undefined), 20000);
     await page.waitForTimeout(500);
     await shot('response-view');
     const painted = await decorations(page, 0);
@@ -243,7 +229,7 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     const value = await textBox(page, 0, 'Quiche Lorraine');
     assert.ok(value);
     await page.mouse.move(value.x + value.w / 2, value.y + value.h / 2);
-    const hover = await poll(
+    const hover = await waitFor(
       'the hover',
       () => page.evaluate(() => Array.from(document.querySelectorAll('.monaco-hover:not(.hidden) .monaco-hover-content')).map((e) => (e as HTMLElement).innerText).find((t) => t.includes('Salience'))),
       15000,
@@ -294,7 +280,7 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     const item = page.locator('.statusbar-item', { hasText: 'Salience: ready' }).first();
     assert.match(await item.innerText(), /grad_dot_input · words/);
     await item.hover();
-    const tooltip = await poll(
+    const tooltip = await waitFor(
       'the legend tooltip',
       () => page.evaluate(() => Array.from(document.querySelectorAll('.workbench-hover, .monaco-hover')).map((e) => (e as HTMLElement).innerText).find((t) => t.includes('Most salient'))),
       10000,
@@ -330,7 +316,7 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     const target = painted[Math.floor(painted.length / 2)].box;
     await page.mouse.click(target.x + target.w / 2, target.y + target.h / 2);
     await page.keyboard.type('Z');
-    await poll('the touched decoration to go', async () => {
+    await waitFor('the touched decoration to go', async () => {
       const now = await decorations(page, 0);
       return now.some((d) => overlaps(d.box, { ...target, w: target.w / 2 })) ? undefined : true;
     }, 10000);
