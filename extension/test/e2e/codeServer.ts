@@ -22,6 +22,8 @@ const VSCE = path.join(REPO, 'node_modules', '.bin', 'vsce');
 /** What the helper extension writes (see helper-extension/extension.js). */
 export interface HelperState {
   time: number;
+  /** The id of the last request the helper carried out. */
+  done: number;
   serverState: string;
   serverStarts: number;
   history: { kind: string; uri: string; case: string | null; outcome: string }[];
@@ -42,6 +44,8 @@ export interface Session {
   run: string;
   state(): HelperState | undefined;
   waitForState(what: string, check: (state: HelperState) => boolean, timeoutMs: number): Promise<HelperState>;
+  /** Change a user setting through the VS Code API (the helper extension does it). */
+  setSetting(setting: string, value: unknown): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -168,7 +172,7 @@ export async function startSession(logs: string, options: SessionOptions = {}): 
       '--extensions-dir', extensions,
       workspace,
     ],
-    { env: { ...process.env, PS_E2E_STATE: statePath, PROMPT_SALIENCE_LOG: 'INFO' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, PS_E2E_STATE: statePath }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output: Buffer[] = [];
   child.stdout?.on('data', (d: Buffer) => output.push(d));
@@ -212,6 +216,7 @@ export async function startSession(logs: string, options: SessionOptions = {}): 
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}`);
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    let requests = 0;
     const state = (): HelperState | undefined => {
       try {
         return JSON.parse(readFileSync(statePath, 'utf8')) as HelperState;
@@ -230,6 +235,12 @@ export async function startSession(logs: string, options: SessionOptions = {}): 
           const current = state();
           return current !== undefined && check(current) ? current : undefined;
         }, timeoutMs),
+      setSetting: async (setting, value) => {
+        requests += 1;
+        const id = requests;
+        writeFileSync(`${statePath}.request.json`, JSON.stringify({ id, setting, value }));
+        await waitFor(`the setting ${setting}`, () => ((state()?.done ?? 0) >= id ? true : undefined), 20000);
+      },
       stop,
     };
   } catch (error) {

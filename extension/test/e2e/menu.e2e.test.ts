@@ -290,6 +290,19 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     await page.mouse.move(800, 500);
   });
 
+  it('applies a new intensity setting at once, without restarting the server', async () => {
+    const before = session.state();
+    assert.ok(before);
+    await session.setSetting('promptSalience.intensity', 0.8);
+    // Signed map, 3 levels: opacities 0.8 * (1, 2, 3) / 3; the strongest bucket is at 0.8.
+    await waitFor('stronger colours', async () => ((await decorations(page, 0)).some((d) => /, 0\.8\)$/.test(d.colour)) ? true : undefined), 20000);
+    await shot('intensity-0.8');
+    const state = session.state();
+    assert.equal(state?.serverStarts, before.serverStarts, 'no restart');
+    assert.ok(state);
+    assert.equal(shownPrompt(state)?.result?.method, 'grad_dot_input', 'the result is still shown');
+  });
+
   it("exports the engine's HTML report of what is shown", async () => {
     const target = path.join(session.workspace, 'prompts', 'menu-fewshot-mistake.quiche-lorraine.salience.html');
     await command('Prompt Salience: Export HTML Report');
@@ -305,6 +318,7 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     assert.match(html, /Recommendation: You have to try it\./);
     assert.match(html, /grad_dot_input/);
     assert.doesNotMatch(await page.locator(wrote).innerText(), /differs/, 'the report explains the response shown');
+    assert.match(html, /--intensity: 0\.8/, 'at the intensity set');
     await page.keyboard.press('Escape');
   });
 

@@ -1,5 +1,7 @@
 // Test-only helper: every 250 ms, write what Prompt Salience shows (its exported API) and the
 // hover the language server gives over a front-matter value to $PS_E2E_STATE, for the e2e test.
+// It also carries out requests the test drops in $PS_E2E_STATE.request.json, e.g. a change of
+// a user setting ({"id": 1, "setting": "promptSalience.intensity", "value": 0.8}).
 const fs = require('fs');
 const vscode = require('vscode');
 
@@ -11,12 +13,30 @@ function activate(context) {
   const main = vscode.extensions.getExtension('prompt-salience.prompt-salience');
   let busy = false;
   const hovers = new Map(); // one hover request per result shown
+  let done = 0; // the id of the last request carried out
+  const carryOut = async () => {
+    let request;
+    try {
+      request = JSON.parse(fs.readFileSync(`${file}.request.json`, 'utf8'));
+    } catch {
+      return;
+    }
+    if (request.id <= done) {
+      return;
+    }
+    const dot = request.setting.indexOf('.');
+    await vscode.workspace
+      .getConfiguration(request.setting.slice(0, dot))
+      .update(request.setting.slice(dot + 1), request.value, vscode.ConfigurationTarget.Global);
+    done = request.id;
+  };
   const timer = setInterval(async () => {
     if (busy || !main) {
       return;
     }
     busy = true;
     try {
+      await carryOut();
       const api = main.isActive ? main.exports : await main.activate();
       const documents = vscode.workspace.textDocuments.filter((d) => d.uri.path.endsWith('.prompt'));
       const shown = [];
@@ -48,7 +68,7 @@ function activate(context) {
           hover,
         });
       }
-      const state = { time: Date.now(), serverState: api.serverState(), serverStarts: api.serverStarts(), history: api.history, shown };
+      const state = { time: Date.now(), done, serverState: api.serverState(), serverStarts: api.serverStarts(), history: api.history, shown };
       fs.writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 1));
       fs.renameSync(`${file}.tmp`, file);
     } catch (error) {
