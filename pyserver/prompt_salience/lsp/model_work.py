@@ -113,6 +113,7 @@ async def run_case(server: PromptSalienceServer, params: CaseParams) -> Explanat
     explanation.generation = generation
     explanation.set_result(result)
     if not document.finish_run(explanation):
+        server.refresh_code_lenses()  # the lens must stop saying "Running…"
         raise JsonRpcContentModified("The document changed under the run; run it again.")
     server.result_changed(document, case.name, available=True, reason="computed")
     for warning in warnings:
