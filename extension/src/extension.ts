@@ -17,9 +17,11 @@ import {
   type ExplanationResult,
   MODEL_COMMANDS,
   parseCaseParams,
+  parseOptionalReport,
   parseOptionalResult,
   parseResultChanged,
   RESULT_CHANGED_NOTIFICATION,
+  REPORT_REQUEST,
   RESULT_REQUEST,
   RUN_COMMAND,
   SET_VIEW_COMMAND,
@@ -326,12 +328,12 @@ export function activate(context: vscode.ExtensionContext): PromptSalienceApi {
   });
   register('promptSalience.exportHtmlReport', async () => {
     const result = currentResult();
-    const python = server.interpreter?.candidate.command;
-    if (result === undefined || python === undefined) {
+    const running = client();
+    if (result === undefined || running === undefined) {
       void vscode.window.showInformationMessage('Run and explain a prompt first: the report shows the salience on screen.');
       return;
     }
-    await exportHtmlReport(result, python, serverSettings(), output);
+    await exportHtmlReport(result, async (params) => parseOptionalReport(await running.sendRequest(REPORT_REQUEST, params)), output);
   });
   register('promptSalience.showLegend', async () => {
     const result = currentResult();

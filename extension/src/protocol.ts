@@ -19,6 +19,7 @@ export const MODEL_COMMANDS: readonly string[] = [RUN_COMMAND, EXPLAIN_SPAN_COMM
 
 // -- custom requests (client -> server) and notifications (server -> client) ----------------
 export const RESULT_REQUEST = 'promptSalience/result'; // CaseParams -> ExplanationResult | null
+export const REPORT_REQUEST = 'promptSalience/report'; // CaseParams -> HtmlReport | null
 export const EXPLAIN_SPAN_REQUEST = 'promptSalience/explainSpan'; // ExplainSpanParams -> ExplanationResult
 export const SET_VIEW_REQUEST = 'promptSalience/setView'; // SetViewParams -> ExplanationResult
 export const RESULT_CHANGED_NOTIFICATION = 'promptSalience/resultChanged'; // ResultChangedParams
@@ -318,6 +319,22 @@ export function parseExplanationResult(value: unknown): ExplanationResult {
     }
   }
   return result;
+}
+
+/** The engine's self-contained HTML report of a case's current result. */
+export interface HtmlReport {
+  html: string;
+  fileName: string;
+}
+
+/** `promptSalience/report` answers a report, or null when the case has no current result. */
+export function parseOptionalReport(value: unknown): HtmlReport | null {
+  if (value === null || value === undefined) {
+    return null;
+  }
+  const where = 'report';
+  const o = object(value, where);
+  return { html: string(o, 'html', where), fileName: string(o, 'fileName', where) };
 }
 
 /** `promptSalience/result` answers a result, or null when the case has none. */

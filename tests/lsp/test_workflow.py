@@ -4,6 +4,7 @@ another span, another method — with the real embedded Gemma."""
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 import time
 
@@ -144,6 +145,15 @@ async def test_menu_prompt_run_hover_explain_and_switch(client: LanguageClient) 
     )
     assert fetched["method"] == "grad_dot_input"
     assert fetched["version"] == 1
+
+    # The HTML report is made from that very result: no new run, the shown response inside.
+    report = await request(client, "promptSalience/report", {"uri": uri, "case": "quiche-lorraine"})
+    assert report["fileName"] == "menu-fewshot-mistake.quiche-lorraine.salience.html"
+    assert report["html"].startswith("<!DOCTYPE html>")
+    assert html.escape(fetched["response"].splitlines()[0].strip()) in report["html"]
+    assert "grad_dot_input" in report["html"]
+    assert "http://" not in report["html"]
+    assert "https://" not in report["html"]
     close_document(client, uri)
 
 

@@ -36,6 +36,7 @@ COMMANDS = (
 
 # -- custom requests (client -> server) and notifications (server -> client) -----------------
 RESULT_REQUEST = "promptSalience/result"  # CaseParams -> ExplanationResult | null (no model)
+REPORT_REQUEST = "promptSalience/report"  # CaseParams -> HtmlReport | null (no model)
 EXPLAIN_SPAN_REQUEST = "promptSalience/explainSpan"  # ExplainSpanParams -> ExplanationResult
 SET_VIEW_REQUEST = "promptSalience/setView"  # SetViewParams -> ExplanationResult
 RESULT_CHANGED_NOTIFICATION = "promptSalience/resultChanged"  # ResultChangedParams
@@ -185,6 +186,14 @@ class ResultChangedParams:
     reason: str  # "computed" | "explained" | "dropped" | "closed"
 
 
+@attrs.define
+class HtmlReport:
+    """The engine's self-contained HTML report of a case's current result, ready to save."""
+
+    html: str
+    file_name: str  # a suggested name, e.g. "menu-fewshot-mistake.quiche-lorraine.salience.html"
+
+
 # -- JSON-RPC message classes, so pygls structures the params above (see rpc.py) --------------
 
 
@@ -193,6 +202,14 @@ class ResultRequest:
     id: int | str
     params: CaseParams
     method: str = RESULT_REQUEST
+    jsonrpc: str = "2.0"
+
+
+@attrs.define
+class ReportRequest:
+    id: int | str
+    params: CaseParams
+    method: str = REPORT_REQUEST
     jsonrpc: str = "2.0"
 
 
@@ -214,6 +231,7 @@ class SetViewRequest:
 
 MESSAGE_TYPES: dict[str, type] = {
     RESULT_REQUEST: ResultRequest,
+    REPORT_REQUEST: ReportRequest,
     EXPLAIN_SPAN_REQUEST: ExplainSpanRequest,
     SET_VIEW_REQUEST: SetViewRequest,
 }
