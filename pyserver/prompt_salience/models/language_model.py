@@ -12,6 +12,7 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jax
@@ -21,6 +22,7 @@ import numpy as np
 
 from ..errors import Cancelled
 from ..shapes import bucket_length
+from ..traced_programs import StoredJit, fingerprint
 from .tokenizer import GemmaTokenizer
 
 # Tokens per compiled decoding call: progress and cancellation are checked between calls.
@@ -48,8 +50,18 @@ class GemmaLM:
         self.hidden_dim: int = int(backbone.hidden_dim)
         self._variables = list(backbone.variables)
         self._lock = threading.Lock()
-        self._decode = jax.jit(self._decode_impl, donate_argnums=(1,))
-        self._prefill = jax.jit(self._prefill_impl)
+        self.fingerprint = self._fingerprint()
+        self._decode = StoredJit(self._decode_impl, "decode", self.fingerprint, donate_argnums=(1,))
+        self._prefill = StoredJit(self._prefill_impl, "prefill", self.fingerprint)
+
+    def _fingerprint(self) -> str:
+        """What the traced programs depend on: architecture, precision, library versions and
+        this file's code (not the weights, which are arguments)."""
+        import keras_hub
+
+        config = sorted(self.backbone.get_config().items())
+        versions = (jax.__version__, keras.__version__, keras_hub.__version__)
+        return fingerprint(type(self.backbone).__name__, config, versions, Path(__file__))
 
     # -- weights ---------------------------------------------------------------------------
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import jax
@@ -18,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..shapes import bucket_length
+from ..traced_programs import StoredJit, fingerprint
 
 SPAN_BUCKET = 16  # target positions are padded to a multiple of this (fewer compilations)
 
@@ -98,9 +100,11 @@ def _compiled_for(model: ScoringModel) -> _Compiled:
 
         return jax.vmap(jax.value_and_grad(one))(emb, mask)
 
+    # The gradient methods' program is stored once traced: a restart then skips tracing.
+    stored_as = fingerprint(getattr(model, "fingerprint", id(model)), Path(__file__))
     compiled = _Compiled(
         value_and_grad=jax.jit(value_and_grad),
-        token_gradients=jax.jit(token_gradients),
+        token_gradients=StoredJit(token_gradients, "token_gradients", stored_as),
         batched_values=jax.jit(span_logprob),
         batched_value_and_grad=jax.jit(batched_value_and_grad),
     )
