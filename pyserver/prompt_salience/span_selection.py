@@ -6,14 +6,7 @@ import regex  # type: ignore[import-untyped]
 
 from .errors import SpanError
 from .results import CharSpan
-
-
-def _trimmed(text: str, start: int, end: int) -> CharSpan:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return CharSpan(start, end)
+from .segmentation import trim
 
 
 def find_span(response: str, explain: str | None) -> CharSpan:
@@ -25,7 +18,8 @@ def find_span(response: str, explain: str | None) -> CharSpan:
             "Raise max_new_tokens, or give a `target` to explain instead.",
         )
     if explain is None or not explain.strip():
-        return _trimmed(response, 0, len(response))
+        # Never None: the response has a non-space character (checked above).
+        return trim(response, 0, len(response)) or CharSpan(0, len(response))
     if len(explain) >= 2 and explain.startswith("/") and explain.endswith("/"):
         try:
             match = regex.search(explain[1:-1], response, timeout=1.0)
@@ -34,13 +28,14 @@ def find_span(response: str, explain: str | None) -> CharSpan:
                 f"The `explain` pattern {explain} is not a valid regex: {error}.",
                 "Fix the pattern, or give plain text to find in the response.",
             ) from error
-        if match is None or match.end() == match.start():
+        found = None if match is None else trim(response, match.start(), match.end())
+        if found is None:
             raise SpanError(
                 f"The `explain` pattern {explain} matches nothing in the response "
                 f"{_preview(response)}.",
                 "Change the pattern, or explain the whole response (no `explain`).",
             )
-        return _trimmed(response, match.start(), match.end())
+        return found
     index = response.find(explain)
     if index < 0:
         raise SpanError(

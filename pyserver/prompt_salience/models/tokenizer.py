@@ -22,8 +22,9 @@ def _byte_to_char(text: str) -> list[int]:
     """For every UTF-8 byte offset 0..len(bytes), the index of the first char starting at or after it.
 
     Byte-fallback pieces cut one character into several tokens: rounding byte offsets up to
-    the next character start gives the first such token the whole character and the others
-    empty spans, so token spans never overlap and always cover the text.
+    the next character start gives one of those tokens (the last, as SentencePiece reports
+    them) the whole character and the others empty spans, so token spans never overlap and
+    always cover the text.
     """
     table: list[int] = []
     for index, char in enumerate(text):
