@@ -53,8 +53,8 @@ def peak_rss_mb() -> float:
 
 def load() -> Any:
     from prompt_salience.cache_dir import cache_root
-    from prompt_salience.model_spec import parse_model_spec
     from prompt_salience.models.loader import load_model
+    from prompt_salience.models.model_spec import parse_model_spec
 
     return load_model(
         parse_model_spec("gemma3_270m"),
@@ -65,11 +65,11 @@ def load() -> Any:
 
 
 def menu_prompt() -> str:
-    from prompt_salience.documents import open_document
-    from prompt_salience.model_spec import parse_model_spec
-    from prompt_salience.runs import prepare_prompt
+    from prompt_salience.engine.case_run import prepare_prompt
+    from prompt_salience.models.model_spec import parse_model_spec
+    from prompt_salience.prompt.documents import read_document
 
-    document = open_document(MENU)
+    document = read_document(MENU)
     spec = parse_model_spec("gemma3_270m")
     return prepare_prompt(document, "quiche-lorraine", chat_setting="off", spec=spec).text
 
@@ -129,7 +129,7 @@ def bench_salience(model: Any, ids: list[int], repeats: int, report: dict[str, A
 
 
 def bench_reselect(model: Any, prompt: str, repeats: int, report: dict[str, Any]) -> None:
-    from prompt_salience.explain import Explainer
+    from prompt_salience.engine.explainer import Explainer
     from prompt_salience.results import CharSpan
 
     explainer = Explainer(model)
@@ -214,7 +214,7 @@ if mode == "lit":
     t1 = time.perf_counter()
     jax.block_until_ready(b.lit_style(model)(model.weights, jnp.asarray(ids), jnp.asarray(mask)))
 else:
-    from prompt_salience.explain import Explainer
+    from prompt_salience.engine.explainer import Explainer
     from prompt_salience.results import CharSpan
     explainer = Explainer(model)
     generation = explainer.with_target(b.menu_prompt(), " it has cheese in it.\nRecommendation: Avoid.")

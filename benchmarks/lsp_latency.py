@@ -37,11 +37,11 @@ class Engine:
 
     def __init__(self, path: Path) -> None:
         from prompt_salience.cache_dir import cache_root
-        from prompt_salience.documents import parse_document
-        from prompt_salience.explain import Explainer
-        from prompt_salience.model_spec import parse_model_spec
+        from prompt_salience.engine.case_run import RunSettings
+        from prompt_salience.engine.explainer import Explainer
         from prompt_salience.models.loader import load_model
-        from prompt_salience.runs import RunSettings
+        from prompt_salience.models.model_spec import parse_model_spec
+        from prompt_salience.prompt.documents import parse_document
         from prompt_salience.salience.names import METHOD_NAMES
 
         self.path = path
@@ -54,10 +54,10 @@ class Engine:
 
     def run(self) -> float:
         """Seconds for parse + prepare + generate + find the span + explain (first case)."""
-        from prompt_salience.documents import parse_document
-        from prompt_salience.runs import method_options, prepare_prompt
+        from prompt_salience.engine.case_run import method_options, prepare_prompt
+        from prompt_salience.engine.span_selection import find_span
+        from prompt_salience.prompt.documents import parse_document
         from prompt_salience.salience.names import METHOD_NAMES
-        from prompt_salience.span_selection import find_span
 
         started = time.perf_counter()
         document = parse_document(self.text, str(self.path), known_methods=METHOD_NAMES)

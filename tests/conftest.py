@@ -39,8 +39,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def real_model() -> Any:
     """The real embedded Gemma 3 270M, loaded once per session (converted first into the cache
     when it is empty: ~30 s on a fresh machine)."""
-    from prompt_salience.model_spec import parse_model_spec
     from prompt_salience.models.loader import load_model
+    from prompt_salience.models.model_spec import parse_model_spec
 
     return load_model(
         parse_model_spec("gemma3_270m"),

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from prompt_salience.documents import open_document
-from prompt_salience.model_spec import parse_model_spec
-from prompt_salience.runs import prepare_prompt
+from prompt_salience.engine.case_run import prepare_prompt
+from prompt_salience.models.model_spec import parse_model_spec
+from prompt_salience.prompt.documents import read_document
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPTS = ROOT / "prompts"
@@ -102,7 +102,7 @@ def test_run_writes_json_and_a_self_contained_html_report(tmp_path: Path) -> Non
         "segments",
         "source_map",
     }
-    document = open_document(MISTAKE)
+    document = read_document(MISTAKE)
     rendered = prepare_prompt(
         document, "quiche-lorraine", chat_setting="auto", spec=parse_model_spec("gemma3_270m")
     )

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from prompt_salience.colour_scale import (
+from prompt_salience.report.colour_scale import (
     BLACK,
     WHITE,
     ColourScale,

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prompt_salience.datasets import dataset_to_prompt_file, load_dataset
 from prompt_salience.errors import PromptFileError
-from prompt_salience.prompt_file import parse_prompt_file, read_prompt_source, render_case
+from prompt_salience.prompt.datasets import dataset_to_prompt_file, load_dataset
+from prompt_salience.prompt.prompt_file import parse_prompt_file, read_prompt_source, render_case
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 

@@ -15,7 +15,6 @@ import pytest
 
 from prompt_salience.cache_dir import cache_root
 from prompt_salience.errors import ModelError
-from prompt_salience.model_spec import ModelSpec, parse_model_spec
 from prompt_salience.models import embedded, gguf_convert
 from prompt_salience.models.kaggle_access import (
     check_preset_name,
@@ -23,6 +22,7 @@ from prompt_salience.models.kaggle_access import (
     require_credentials,
 )
 from prompt_salience.models.loader import load_model
+from prompt_salience.models.model_spec import ModelSpec, parse_model_spec
 
 # --- model specs ------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from prompt_salience.errors import PromptFileError
-from prompt_salience.prompt_file import (
+from prompt_salience.prompt.prompt_file import (
     Problem,
     PromptFile,
     line_column,

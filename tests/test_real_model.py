@@ -18,17 +18,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prompt_salience import explain as explain_module
-from prompt_salience.documents import open_document
+from prompt_salience.engine import explainer as explain_module
+from prompt_salience.engine.case_run import PreparedPrompt, RunSettings, prepare_prompt, run_case
+from prompt_salience.engine.explainer import Explainer, Generation
+from prompt_salience.engine.span_selection import find_span
 from prompt_salience.errors import SpanError
-from prompt_salience.explain import Explainer, Generation
-from prompt_salience.model_spec import parse_model_spec
-from prompt_salience.prompt_file import PromptFile
+from prompt_salience.models.model_spec import parse_model_spec
+from prompt_salience.prompt.documents import read_document
+from prompt_salience.prompt.prompt_file import PromptFile
 from prompt_salience.results import CharSpan, SalienceResult
-from prompt_salience.runs import PreparedPrompt, RunSettings, prepare_prompt, run_case
 from prompt_salience.salience.names import METHOD_NAMES
 from prompt_salience.salience.objective import SpanObjective
-from prompt_salience.span_selection import find_span
 
 pytestmark = pytest.mark.model
 
@@ -63,7 +63,7 @@ _BYTE_PIECE = re.compile(r"<0x([0-9A-F]{2})>")
 
 
 def _document(name: str) -> PromptFile:
-    return open_document(PROMPTS / f"{name}.prompt", known_methods=METHOD_NAMES)
+    return read_document(PROMPTS / f"{name}.prompt", known_methods=METHOD_NAMES)
 
 
 def _prepared(name: str, case: str | None = CASE) -> tuple[PreparedPrompt, RunSettings]:

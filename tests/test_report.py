@@ -15,7 +15,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from prompt_salience.colour_scale import ColourScale
 from prompt_salience.report import (
     NonFiniteScoreError,
     ReportItem,
@@ -26,6 +25,7 @@ from prompt_salience.report import (
     results_to_json,
     write_html_report,
 )
+from prompt_salience.report.colour_scale import ColourScale
 from prompt_salience.report.layout import ranked_segments, text_pieces
 from prompt_salience.results import CharSpan, SalienceResult, ScoredSegment
 

@@ -8,10 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prompt_salience import segmentation
-from prompt_salience.errors import PromptSalienceError
-from prompt_salience.results import CharSpan
-from prompt_salience.segmentation import (
+from prompt_salience.engine import segmentation
+from prompt_salience.engine.segmentation import (
     DEFAULT_GRANULARITY,
     GRANULARITIES,
     check_granularity,
@@ -19,7 +17,9 @@ from prompt_salience.segmentation import (
     segment_text,
     sum_by_segment,
 )
-from prompt_salience.source_map import SourceMapBuilder
+from prompt_salience.errors import PromptSalienceError
+from prompt_salience.prompt.source_map import SourceMapBuilder
+from prompt_salience.results import CharSpan
 
 
 def texts(text: str, granularity: str, prompt_length: int | None = None) -> list[str]:

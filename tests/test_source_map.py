@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from prompt_salience.source_map import Origin, SourceMap, SourceMapBuilder
+from prompt_salience.prompt.source_map import Origin, SourceMap, SourceMapBuilder
 
 
 def _sample_map() -> tuple[str, SourceMap]:

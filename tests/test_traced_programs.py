@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from prompt_salience.traced_programs import StoredJit, fingerprint
+from prompt_salience.models.traced_programs import StoredJit, fingerprint
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import __version__
 from .cache_dir import cache_root
+from .engine.case_run import CHAT_TEMPLATE_CHOICES, CaseRun, RunSettings
 from .errors import PromptSalienceError
-from .model_spec import PRECISIONS, parse_model_spec
-from .runs import CHAT_TEMPLATE_CHOICES, CaseRun, RunSettings
+from .models.model_spec import PRECISIONS, parse_model_spec
 
 EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -143,14 +143,14 @@ def _prepare(args: argparse.Namespace, err: Console) -> int:
 
 
 def _check(files: Sequence[str], out: Console, err: Console) -> int:
-    from .documents import open_document
-    from .prompt_file import line_column
+    from .prompt.documents import read_document
+    from .prompt.prompt_file import line_column
     from .salience.names import METHOD_NAMES
 
     bad = 0
     for name in files:
         try:
-            document = open_document(name, known_methods=METHOD_NAMES)
+            document = read_document(name, known_methods=METHOD_NAMES)
         except PromptSalienceError as error:
             err.print(f"error: {error.one_line()}")
             bad += 1
@@ -165,10 +165,10 @@ def _check(files: Sequence[str], out: Console, err: Console) -> int:
 
 
 def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from .documents import open_document
+    from .prompt.documents import read_document
     from .salience.names import METHOD_NAMES
 
-    document = open_document(args.file, known_methods=METHOD_NAMES)
+    document = read_document(args.file, known_methods=METHOD_NAMES)
     # Warnings (an unused variable) usually mean the template is not what its author thinks,
     # so a run stops on them too unless --allow-warnings says to go on.
     blocking = document.errors or (() if args.allow_warnings else document.problems)
@@ -197,9 +197,9 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
     spec = parse_model_spec(settings.model)
     cases = [document.case(args.case)] if args.case else list(document.cases)
 
-    from .explain import Explainer
+    from .engine.case_run import prepare_prompt, run_case
+    from .engine.explainer import Explainer
     from .models.loader import load_model
-    from .runs import prepare_prompt, run_case
 
     # Render every case before loading the model: a template error should not cost a load.
     prepared = [
@@ -249,8 +249,8 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _validate(settings: RunSettings, args: argparse.Namespace) -> None:
+    from .engine.segmentation import check_granularity
     from .salience.names import METHOD_NAMES
-    from .segmentation import check_granularity
 
     if settings.method not in METHOD_NAMES:
         raise PromptSalienceError(

@@ -30,7 +30,7 @@ def main() -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    from .lsp.server import serve
+    from .lsp.language_server import serve
 
     serve(sys.stdin.buffer, channel)
     return 0

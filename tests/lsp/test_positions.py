@@ -6,12 +6,12 @@ import pytest
 from lsp_helpers import position_of
 from lsprotocol.types import Position, Range, TextDocumentContentChangePartial
 
-from prompt_salience.documents import parse_document
+from prompt_salience.engine.case_run import RunSettings, prepare_prompt
 from prompt_salience.lsp.explanations import Explanation, dependency_extents
 from prompt_salience.lsp.open_documents import OpenDocument
 from prompt_salience.lsp.positions import UTF8, UTF32, LineIndex, TextUnits
-from prompt_salience.model_spec import parse_model_spec
-from prompt_salience.runs import RunSettings, prepare_prompt
+from prompt_salience.models.model_spec import parse_model_spec
+from prompt_salience.prompt.documents import parse_document
 
 TEXT = "héllo 🎉 wörld\r\nsecond 😀 line\rthird\n"
 

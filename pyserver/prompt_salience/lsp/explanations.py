@@ -16,15 +16,15 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..prompt_file import PromptCase, PromptFile
+from ..prompt.prompt_file import PromptCase, PromptFile
+from ..prompt.source_map import SourceMap
 from ..report.layout import RankedSegment, ranked_segments
 from ..results import SalienceResult
-from ..source_map import SourceMap
 
 if TYPE_CHECKING:
-    from ..explain import Generation
-    from ..model_spec import ModelSpec
-    from ..runs import PreparedPrompt, RunSettings
+    from ..engine.case_run import PreparedPrompt, RunSettings
+    from ..engine.explainer import Generation
+    from ..models.model_spec import ModelSpec
 
 
 @dataclass(frozen=True)

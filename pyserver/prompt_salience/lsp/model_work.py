@@ -24,14 +24,13 @@ from pygls.exceptions import (
     JsonRpcRequestCancelled,
 )
 
-from .. import runs
+from ..engine.case_run import method_options, prepare_prompt, run_case
+from ..engine.segmentation import check_granularity
+from ..engine.span_selection import check_span, find_span
 from ..errors import Cancelled, PromptSalienceError, SpanError
-from ..model_spec import parse_model_spec
+from ..models.model_spec import parse_model_spec
 from ..results import CharSpan, SalienceResult
-from ..runs import method_options, prepare_prompt
 from ..salience.names import METHOD_NAMES
-from ..segmentation import check_granularity
-from ..span_selection import check_span, find_span
 from .explanations import Explanation, dependency_extents
 from .open_documents import OpenDocument
 from .positions import TextUnits
@@ -41,15 +40,15 @@ from .result_view import explanation_result, response_pieces
 from .rpc import RequestFailed
 
 if TYPE_CHECKING:
-    from ..explain import Explainer, Generation
-    from .server import PromptSalienceServer
+    from ..engine.explainer import Explainer, Generation
+    from .language_server import PromptSalienceServer
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
 # -- entry points -------------------------------------------------------------------------------
-async def run_case(server: PromptSalienceServer, params: CaseParams) -> ExplanationResult:
+async def run_and_explain(server: PromptSalienceServer, params: CaseParams) -> ExplanationResult:
     """Generate (or take the target) and explain the default span of one case."""
     document = _current(server, params)
     parse = server.parse(document)
@@ -92,7 +91,7 @@ async def run_case(server: PromptSalienceServer, params: CaseParams) -> Explanat
             # Keep the generation: explain all of it, and say why (other spans stay a click away).
             warnings.append(f"{error.one_line()} Explaining the whole response instead.")
 
-        run = runs.run_case(
+        run = run_case(
             explainer,
             prepared,
             settings,

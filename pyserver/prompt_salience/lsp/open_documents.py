@@ -16,10 +16,10 @@ from lsprotocol.types import (
     TextDocumentContentChangePartial,
 )
 
-from ..documents import is_dataset, parse_document
+from ..engine.case_run import PreparedPrompt
 from ..errors import PromptSalienceError
-from ..prompt_file import PromptFile
-from ..runs import PreparedPrompt
+from ..prompt.documents import is_dataset, parse_document
+from ..prompt.prompt_file import PromptFile
 from ..salience.names import METHOD_NAMES
 from .explanations import Explanation, TextEdit
 from .positions import UTF16, LineIndex

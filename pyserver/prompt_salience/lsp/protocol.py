@@ -14,11 +14,11 @@ from __future__ import annotations
 import attrs
 from lsprotocol.types import Range
 
-from ..colour_scale import DEFAULT_INTENSITY
-from ..model_spec import DEFAULT_MODEL
-from ..runs import DEFAULT_MAX_NEW_TOKENS, DEFAULT_METHOD
-from ..segmentation import DEFAULT_GRANULARITY
-from ..shapes import DEFAULT_MAX_LENGTH
+from ..engine.case_run import DEFAULT_MAX_NEW_TOKENS, DEFAULT_METHOD
+from ..engine.segmentation import DEFAULT_GRANULARITY
+from ..models.model_spec import DEFAULT_MODEL
+from ..models.shapes import DEFAULT_MAX_LENGTH
+from ..report.colour_scale import DEFAULT_INTENSITY
 
 # -- workspace/executeCommand commands (each takes ONE argument: the params object below) -----
 RUN_COMMAND = "promptSalience.run"  # CaseParams -> ExplanationResult
@@ -112,7 +112,7 @@ class TextSpan:
 @attrs.define
 class LegendEntry:
     """One colour bucket: scores in [low, high] are drawn in `colour` (`#rrggbbaa`; None = no
-    colour). Same rule as `prompt_salience.colour_scale.ColourScale`."""
+    colour). Same rule as `prompt_salience.report.colour_scale.ColourScale`."""
 
     bucket: int
     label: str

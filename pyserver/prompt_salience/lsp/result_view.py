@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..colour_scale import ZERO_FRACTION, ColourScale
-from ..segmentation import segment_text
+from ..engine.segmentation import segment_text
+from ..report.colour_scale import ZERO_FRACTION, ColourScale
 from .explanations import Explanation
 from .open_documents import OpenDocument
 from .positions import TextUnits

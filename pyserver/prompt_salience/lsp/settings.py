@@ -13,12 +13,12 @@ from typing import Any
 
 import attrs
 
-from ..colour_scale import check_intensity
+from ..engine.case_run import CHAT_TEMPLATE_CHOICES
+from ..engine.segmentation import check_granularity
 from ..errors import PromptSalienceError
-from ..model_spec import PRECISIONS, parse_model_spec
-from ..runs import CHAT_TEMPLATE_CHOICES
+from ..models.model_spec import PRECISIONS, parse_model_spec
+from ..report.colour_scale import check_intensity
 from ..salience.names import METHOD_NAMES
-from ..segmentation import check_granularity
 from .protocol import SETTINGS_SECTION, ServerSettings
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")

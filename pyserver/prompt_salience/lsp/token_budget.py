@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..engine.case_run import RunSettings, prepare_prompt
 from ..errors import PromptSalienceError
-from ..model_spec import ModelSpec
-from ..prompt_file import PromptFile
-from ..runs import RunSettings, prepare_prompt
+from ..models.model_spec import ModelSpec
+from ..prompt.prompt_file import PromptFile
 from .worker import ModelKey, ModelWorker
 
 logger = logging.getLogger(__name__)

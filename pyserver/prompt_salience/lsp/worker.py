@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from ..cache_dir import cache_root
 from ..errors import Cancelled
-from ..model_spec import ModelSpec
+from ..models.model_spec import ModelSpec
 
 T = TypeVar("T")
 Report = Callable[[str], None]
@@ -72,7 +72,7 @@ class ModelWorker:
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
             self.unload()
-            from ..explain import Explainer
+            from ..engine.explainer import Explainer
             from ..models.loader import load_model
 
             model = load_model(key.spec, precision=key.precision, cache=key.cache, report=report)

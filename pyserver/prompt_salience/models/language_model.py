@@ -21,9 +21,9 @@ import keras
 import numpy as np
 
 from ..errors import Cancelled
-from ..shapes import bucket_length
-from ..traced_programs import StoredJit, fingerprint
+from .shapes import bucket_length
 from .tokenizer import GemmaTokenizer
+from .traced_programs import StoredJit, fingerprint
 
 # Tokens per compiled decoding call: progress and cancellation are checked between calls.
 DECODE_CHUNK = 8

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError
-from ..model_spec import PRECISIONS, ModelSpec
 from .embedded import ensure_embedded_preset
 from .kaggle_access import (
     check_preset_name,
     explain_download_failure,
     require_credentials,
 )
+from .model_spec import PRECISIONS, ModelSpec
 
 Report = Callable[[str], None]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from prompt_salience.colour_scale import (
+from prompt_salience.report.colour_scale import (
     DEFAULT_INTENSITY,
     ColourScale,
     check_intensity,

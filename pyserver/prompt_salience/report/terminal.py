@@ -13,7 +13,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from prompt_salience.colour_scale import (
+from prompt_salience.report.colour_scale import (
     DEFAULT_INTENSITY,
     ColourScale,
     LegendStep,

@@ -18,8 +18,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..shapes import bucket_length
-from ..traced_programs import StoredJit, fingerprint
+from ..models.shapes import bucket_length
+from ..models.traced_programs import StoredJit, fingerprint
 
 SPAN_BUCKET = 16  # target positions are padded to a multiple of this (fewer compilations)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..server import PromptSalienceServer
+    from ..language_server import PromptSalienceServer
 
 
 def register_all(server: PromptSalienceServer) -> None:

@@ -13,9 +13,10 @@ from typing import Any
 import attrs
 from lsprotocol.types import TEXT_DOCUMENT_CODE_LENS, CodeLens, CodeLensParams, Command, Range
 
+from ...engine.segmentation import GRANULARITIES
 from ...salience.names import METHOD_NAMES
-from ...segmentation import GRANULARITIES
 from ..explanations import Explanation
+from ..language_server import PromptSalienceServer
 from ..open_documents import OpenDocument
 from ..protocol import (
     CANCEL_COMMAND,
@@ -28,7 +29,6 @@ from ..protocol import (
     SetViewParams,
 )
 from ..result_view import first_line, response_pieces
-from ..server import PromptSalienceServer
 
 MAX_PIECE_LENSES = 5
 PIECE_WIDTH = 30

@@ -9,6 +9,7 @@ from __future__ import annotations
 from lsprotocol.types import MessageType
 
 from .. import model_work
+from ..language_server import PromptSalienceServer
 from ..protocol import (
     CANCEL_COMMAND,
     EXPLAIN_SPAN_COMMAND,
@@ -21,7 +22,6 @@ from ..protocol import (
     SetViewParams,
 )
 from ..result_view import response_pieces
-from ..server import PromptSalienceServer
 
 
 def register(server: PromptSalienceServer) -> None:
@@ -34,7 +34,7 @@ def register(server: PromptSalienceServer) -> None:
 
 async def run(ls: PromptSalienceServer, params: CaseParams) -> ExplanationResult:
     """Generate and explain a case (its front-matter `explain`, else the whole response)."""
-    return await model_work.run_case(ls, params)
+    return await model_work.run_and_explain(ls, params)
 
 
 async def explain_span(ls: PromptSalienceServer, params: ExplainSpanParams) -> ExplanationResult:

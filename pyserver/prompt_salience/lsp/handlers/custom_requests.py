@@ -11,6 +11,7 @@ import re
 from pathlib import PurePath
 
 from .. import model_work
+from ..language_server import PromptSalienceServer
 from ..protocol import (
     EXPLAIN_SPAN_REQUEST,
     REPORT_REQUEST,
@@ -23,7 +24,6 @@ from ..protocol import (
     SetViewParams,
 )
 from ..result_view import explanation_result
-from ..server import PromptSalienceServer
 
 
 def register(server: PromptSalienceServer) -> None:

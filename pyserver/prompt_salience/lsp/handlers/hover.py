@@ -18,9 +18,9 @@ from lsprotocol.types import (
 
 from ...report.layout import format_score, shorten
 from ..explanations import Explanation, SegmentHit
+from ..language_server import PromptSalienceServer
 from ..open_documents import OpenDocument
 from ..protocol import RUN_COMMAND
-from ..server import PromptSalienceServer
 
 MAX_HITS = 3  # a value used several times in the prompt has one segment per use
 

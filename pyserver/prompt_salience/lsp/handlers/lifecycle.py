@@ -21,10 +21,10 @@ from lsprotocol.types import (
 )
 
 from ...errors import Cancelled, PromptSalienceError
-from ...model_spec import parse_model_spec
+from ...models.model_spec import parse_model_spec
+from ..language_server import PromptSalienceServer
 from ..progress import WorkProgress
 from ..protocol import SETTINGS_SECTION
-from ..server import PromptSalienceServer
 from ..settings import read_settings
 
 logger = logging.getLogger(__name__)

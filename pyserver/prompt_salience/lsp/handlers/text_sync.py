@@ -15,8 +15,8 @@ from lsprotocol.types import (
     DidOpenTextDocumentParams,
 )
 
+from ..language_server import PromptSalienceServer
 from ..open_documents import OpenDocument, is_prompt_document
-from ..server import PromptSalienceServer
 
 
 def register(server: PromptSalienceServer) -> None:

@@ -14,9 +14,9 @@ from collections.abc import Iterator, Sequence
 
 import regex  # type: ignore[import-untyped]
 
-from .errors import PromptSalienceError
-from .results import CharSpan
-from .source_map import SourceMap
+from ..errors import PromptSalienceError
+from ..prompt.source_map import SourceMap
+from ..results import CharSpan
 
 GRANULARITIES = ("tokens", "words", "sentences", "lines", "paragraphs", "variables")
 DEFAULT_GRANULARITY = "words"  # as in LIT

@@ -16,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from .errors import Cancelled, InputTooLongError, PromptSalienceError, SpanError
-from .results import CharSpan, SalienceResult, ScoredSegment
-from .salience.objective import SpanObjective
-from .salience.registry import Attribution, get_method
+from ..errors import Cancelled, InputTooLongError, PromptSalienceError, SpanError
+from ..models.shapes import DEFAULT_MAX_LENGTH
+from ..prompt.source_map import SourceMap
+from ..results import CharSpan, SalienceResult, ScoredSegment
+from ..salience.objective import SpanObjective
+from ..salience.registry import Attribution, get_method
 from .segmentation import group_tokens, segment_text, sum_by_segment
-from .shapes import DEFAULT_MAX_LENGTH
-from .source_map import SourceMap
 from .span_selection import check_span
 
 _generation_ids = count()

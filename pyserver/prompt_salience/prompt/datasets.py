@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from .errors import PromptFileError
+from ..errors import PromptFileError
 from .prompt_file import PromptCase, PromptFile, PromptSettings, VariableValue
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")

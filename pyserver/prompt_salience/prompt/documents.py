@@ -23,7 +23,7 @@ def parse_document(
     return parse_prompt_file(text, path, known_methods=known_methods)
 
 
-def open_document(
+def read_document(
     path: str | PathLike[str], *, known_methods: Collection[str] | None = None
 ) -> PromptFile:
     """Read and parse a prompt file or dataset (PromptFileError for anything unreadable)."""

@@ -20,9 +20,9 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
-from ..model_spec import ModelSpec, parse_model_spec
-from ..prompt_file import PromptFile, PromptSettings
-from ..runs import PreparedPrompt, RunSettings, prepare_prompt
+from ..engine.case_run import PreparedPrompt, RunSettings, prepare_prompt
+from ..models.model_spec import ModelSpec, parse_model_spec
+from ..prompt.prompt_file import PromptFile, PromptSettings
 from .diagnostics import document_diagnostics
 from .explanations import Explanation
 from .open_documents import OpenDocument, Parse

@@ -41,8 +41,8 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import PromptFileError, PromptSalienceError
-from .segmentation import check_granularity
+from ..engine.segmentation import check_granularity
+from ..errors import PromptFileError, PromptSalienceError
 from .source_map import SourceMap, SourceMapBuilder
 
 SETTING_KEYS = (

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .errors import ModelError
+from ..errors import ModelError
 
 EMBEDDED_ALIASES = ("gemma3_270m", "embedded")
 DEFAULT_MODEL = "gemma3_270m"

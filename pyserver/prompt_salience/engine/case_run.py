@@ -8,18 +8,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .chat_template import USER_TURN, wrap_for_chat
-from .errors import SpanError
-from .model_spec import DEFAULT_MODEL, ModelSpec
-from .prompt_file import PromptFile, PromptSettings, render_case
-from .results import CharSpan, SalienceResult
+from ..errors import SpanError
+from ..models.model_spec import DEFAULT_MODEL, ModelSpec
+from ..models.shapes import DEFAULT_MAX_LENGTH
+from ..prompt.chat_template import USER_TURN, wrap_for_chat
+from ..prompt.prompt_file import PromptFile, PromptSettings, render_case
+from ..prompt.source_map import SourceMap
+from ..results import CharSpan, SalienceResult
 from .segmentation import DEFAULT_GRANULARITY
-from .shapes import DEFAULT_MAX_LENGTH
-from .source_map import SourceMap
 from .span_selection import check_span, find_span
 
 if TYPE_CHECKING:  # the engine imports JAX: keep `runs` light for the CLI and the server
-    from .explain import Explainer, Generation
+    from .explainer import Explainer, Generation
 
 DEFAULT_METHOD = "grad_l2"  # as in LIT
 DEFAULT_MAX_NEW_TOKENS = 32

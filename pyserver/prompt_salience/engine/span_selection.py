@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import regex  # type: ignore[import-untyped]
 
-from .errors import SpanError
-from .results import CharSpan
+from ..errors import SpanError
+from ..results import CharSpan
 from .segmentation import trim
 
 
