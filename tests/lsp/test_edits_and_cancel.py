@@ -167,19 +167,30 @@ async def test_cancel_by_progress_token_and_by_the_lens(client: LanguageClient) 
     close_document(client, uri)
 
 
-async def test_custom_requests_are_cancellable(client: LanguageClient) -> None:
+async def test_re_explaining_is_cancellable_and_has_no_second_route(client: LanguageClient) -> None:
+    """Explain-span and set-view are commands only: `$/cancelRequest` stops them, and the old
+    custom requests of the same names are gone (MethodNotFound)."""
     uri, text = unique_uri("custom.prompt"), _prompt(4)
     open_document(client, uri, text)
     await execute(client, "promptSalience.run", {"uri": uri})
     pending = asyncio.wrap_future(
         client.protocol.send_request(
-            "promptSalience/explainSpan", {"uri": uri, "sentence": 0}, msg_id="explain-to-cancel"
+            "workspace/executeCommand",
+            types.ExecuteCommandParams(
+                command="promptSalience.explainSpan", arguments=[{"uri": uri, "sentence": 0}]
+            ),
+            msg_id="explain-to-cancel",
         )
     )
     client.protocol.notify("$/cancelRequest", types.CancelParams(id="explain-to-cancel"))
     assert await _error_code(pending) == REQUEST_CANCELLED
-    switched = await client.protocol.send_request_async(
-        "promptSalience/setView", {"uri": uri, "granularity": "tokens"}
+    switched = await execute(
+        client, "promptSalience.setView", {"uri": uri, "granularity": "tokens"}
     )
-    assert switched.granularity == "tokens"
+    assert switched["granularity"] == "tokens"
+    for method in ("promptSalience/explainSpan", "promptSalience/setView"):
+        gone = asyncio.wrap_future(
+            client.protocol.send_request(method, {"uri": uri, "sentence": 0})
+        )
+        assert await _error_code(gone) == types.ErrorCodes.MethodNotFound
     close_document(client, uri)

@@ -88,12 +88,17 @@ def test_an_edit_elsewhere_moves_the_result() -> None:
     assert _edit(document, at, at, "all 🍰 ") == []
     value = document.text.index("Crêpe")
     assert explanation.file_map.file_ranges(12, 19) == [(value, value + 7)]
-    parse, dropped = document.parse(
+    parse, dropped, moved = document.parse(
         lambda d, e: prepare_prompt(d, e.case, chat_setting="auto", spec=e.spec)
     )
     assert parse.document is not None
     assert dropped == []
+    assert moved == ["default"]  # the client is told to fetch the moved ranges
     assert "default" in document.explanations
+    # Said once per edit: a second parse of the same revision reports nothing new.
+    assert document.parse(lambda d, e: prepare_prompt(d, e.case, chat_setting="auto", spec=e.spec))[
+        1:
+    ] == ([], [])
 
 
 @pytest.mark.parametrize("target", ["Crêpe", "Suggestion", "Analysis:\n"])
@@ -109,7 +114,8 @@ def test_an_edit_that_renders_differently_is_caught_after_the_parse() -> None:
     document, _ = _document_with_run()
     at = PROMPT.index("dish:")  # rename the variable: its value is not touched
     assert _edit(document, at, at + 4, "food") == []
-    _, dropped = document.parse(
+    _, dropped, moved = document.parse(
         lambda d, e: prepare_prompt(d, e.case, chat_setting="auto", spec=e.spec)
     )
     assert dropped == ["default"]
+    assert moved == []

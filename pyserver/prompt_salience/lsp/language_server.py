@@ -72,10 +72,14 @@ class PromptSalienceServer(LanguageServer):
         return document
 
     def parse(self, document: OpenDocument) -> Parse:
-        """The document's current parse; tells the client about explanations it dropped."""
-        parse, dropped = document.parse(self.prepare)
+        """The document's current parse. Tells the client about the results it dropped, and
+        about those that edits moved (fetch them again for ranges in this version): the
+        server alone decides what an edit does to a result."""
+        parse, dropped, moved = document.parse(self.prepare)
         for case in dropped:
             self.result_changed(document, case, available=False, reason="dropped")
+        for case in moved:
+            self.result_changed(document, case, available=True, reason="moved")
         return parse
 
     def run_settings(self, front: PromptSettings) -> RunSettings:

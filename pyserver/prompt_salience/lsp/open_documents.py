@@ -69,6 +69,7 @@ class OpenDocument:
     _index: LineIndex | None = None
     _parse: Parse | None = None
     _parse_revision: int = -1
+    _moved: set[str] = field(default_factory=set)  # finished results moved since the last parse
 
     @property
     def path(self) -> str | None:
@@ -125,14 +126,17 @@ class OpenDocument:
                         dropped.append(case)
                 else:
                     explanation.move(edit)
+                    if table is self.explanations:
+                        self._moved.add(case)
         return dropped
 
     # -- parsing ----------------------------------------------------------------------------
-    def parse(self, prepare: Preparer) -> tuple[Parse, list[str]]:
-        """This revision's parse (cached), and the cases dropped because they now render a
-        different prompt (only on the first parse of a revision)."""
+    def parse(self, prepare: Preparer) -> tuple[Parse, list[str], list[str]]:
+        """This revision's parse (cached); the cases dropped because they now render a different
+        prompt, and the cases whose results edits moved and that are still valid (both only on
+        the first parse of a revision)."""
         if self._parse is not None and self._parse_revision == self.revision:
-            return self._parse, []
+            return self._parse, [], []
         try:
             parsed = parse_document(self.text, self.name_for_parser, known_methods=METHOD_NAMES)
             self._parse = Parse(parsed, None)
@@ -142,7 +146,9 @@ class OpenDocument:
         dropped = []
         if self._parse.document is not None:
             dropped = self._confirm_explanations(self._parse.document, prepare)
-        return self._parse, dropped
+        moved = [case for case in self.explanations if case in self._moved]
+        self._moved.clear()
+        return self._parse, dropped, moved
 
     def _confirm_explanations(self, document: PromptFile, prepare: Preparer) -> list[str]:
         dropped = []

@@ -11,6 +11,8 @@ Ranges in the prompt document are ordinary LSP Ranges.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 from lsprotocol.types import Range
 
@@ -37,8 +39,6 @@ COMMANDS = (
 # -- custom requests (client -> server) and notifications (server -> client) -----------------
 RESULT_REQUEST = "promptSalience/result"  # CaseParams -> ExplanationResult | null (no model)
 REPORT_REQUEST = "promptSalience/report"  # CaseParams -> HtmlReport | null (no model)
-EXPLAIN_SPAN_REQUEST = "promptSalience/explainSpan"  # ExplainSpanParams -> ExplanationResult
-SET_VIEW_REQUEST = "promptSalience/setView"  # SetViewParams -> ExplanationResult
 RESULT_CHANGED_NOTIFICATION = "promptSalience/resultChanged"  # ResultChangedParams
 
 # LSP 3.17's RequestFailed: the work failed for a reason the user can fix (already shown to the
@@ -112,19 +112,21 @@ class TextSpan:
 @attrs.define
 class LegendEntry:
     """One colour bucket: scores in [low, high] are drawn in `colour` (`#rrggbbaa`; None = no
-    colour). Same rule as `prompt_salience.report.colour_scale.ColourScale`."""
+    colour), or in the editor's theme colour `theme_colour` when given (at the default
+    intensity, so a user's theme overrides apply). Decided by `report.colour_scale`."""
 
     bucket: int
     label: str
     colour: str | None
     low: float
     high: float
+    theme_colour: str | None
 
 
 @attrs.define
 class ColourScaleInfo:
-    """The scale of one result: bucket = 0 when |score|/scale < zero_fraction, else
-    ceil(|score|/scale * steps) clamped to 1..steps, negative for negative scores when signed."""
+    """The colour scale of one result, as `report.colour_scale` applied it. Clients draw each
+    `SegmentScore.bucket` with the legend's colours; they never compute a bucket."""
 
     signed: bool
     scale: float
@@ -183,7 +185,9 @@ class ResultChangedParams:
     version: int
     case: str
     available: bool
-    reason: str  # "computed" | "explained" | "dropped" | "closed"
+    # "computed" | "explained" | "moved" (an edit moved its ranges; `version` is the new one) |
+    # "restyled" (its colours changed with a setting) | "dropped" | "closed"
+    reason: str
 
 
 @attrs.define
@@ -197,41 +201,22 @@ class HtmlReport:
 # -- JSON-RPC message classes, so pygls structures the params above (see rpc.py) --------------
 
 
-@attrs.define
-class ResultRequest:
-    id: int | str
-    params: CaseParams
-    method: str = RESULT_REQUEST
-    jsonrpc: str = "2.0"
+def request_type(method: str, params: type[Any] | None) -> type[Any]:
+    """The JSON-RPC request class of custom request `method` whose params are `params` (None:
+    no params), as lsprotocol declares its own requests."""
+    fields = {
+        "id": attrs.field(type=int | str),  # type: ignore[arg-type]  # a union, as lsprotocol's
+        "params": (
+            attrs.field(type=params) if params is not None else attrs.field(type=None, default=None)
+        ),
+        "method": attrs.field(type=str, default=method),
+        "jsonrpc": attrs.field(type=str, default="2.0"),
+    }
+    name = method.rsplit("/", 1)[-1]
+    return attrs.make_class(f"{name[0].upper()}{name[1:]}Request", fields)
 
 
-@attrs.define
-class ReportRequest:
-    id: int | str
-    params: CaseParams
-    method: str = REPORT_REQUEST
-    jsonrpc: str = "2.0"
-
-
-@attrs.define
-class ExplainSpanRequest:
-    id: int | str
-    params: ExplainSpanParams
-    method: str = EXPLAIN_SPAN_REQUEST
-    jsonrpc: str = "2.0"
-
-
-@attrs.define
-class SetViewRequest:
-    id: int | str
-    params: SetViewParams
-    method: str = SET_VIEW_REQUEST
-    jsonrpc: str = "2.0"
-
-
-MESSAGE_TYPES: dict[str, type] = {
-    RESULT_REQUEST: ResultRequest,
-    REPORT_REQUEST: ReportRequest,
-    EXPLAIN_SPAN_REQUEST: ExplainSpanRequest,
-    SET_VIEW_REQUEST: SetViewRequest,
+MESSAGE_TYPES: dict[str, type[Any]] = {
+    RESULT_REQUEST: request_type(RESULT_REQUEST, CaseParams),
+    REPORT_REQUEST: request_type(REPORT_REQUEST, CaseParams),
 }

@@ -81,6 +81,7 @@ def colour_scale_info(scale: ColourScale) -> ColourScaleInfo:
                 bucket=step.bucket,
                 label=step.label,
                 colour=scale.bucket_rgba(step.bucket),
+                theme_colour=scale.theme_colour(step.bucket),
                 low=step.low,
                 high=step.high,
             )

@@ -1,6 +1,7 @@
 """Map salience scores to a few colour buckets, the same way in every view.
 
-Rule (mirror it exactly in the VS Code extension):
+Rule (the one place it lives: the language server sends each segment's bucket and the legend,
+and the VS Code extension draws them):
 
 * `n` levels per sign (default 4 unsigned, 3 signed: a legend of 5 / 7 steps with 0).
 * `f = |score| / scale`. Bucket 0 ("no colour") when `f < ZERO_FRACTION` (or the score is NaN);
@@ -35,6 +36,7 @@ UNSIGNED_HUE = "#7c3aed"
 POSITIVE_HUE = "#ea580c"
 NEGATIVE_HUE = "#2563eb"
 WHITE = "#ffffff"
+THEME_COLOUR_PREFIX = "promptSalience."
 BLACK = "#000000"
 
 RGB = tuple[int, int, int]
@@ -121,6 +123,15 @@ class ColourScale:
             return None
         return f"{self.hue(bucket)}{round(alpha * 255):02x}"
 
+    def theme_colour(self, bucket: int) -> str | None:
+        """The editor's theme colour id for `bucket` (`promptSalience.unsigned3`, ...) when this
+        scale has the default intensity, so that a user's theme overrides apply; else None (the
+        colour is `bucket_rgba`). None for bucket 0."""
+        if bucket == 0 or abs(self.intensity - DEFAULT_INTENSITY) > 1e-9:
+            return None
+        self._check_bucket(bucket)
+        return f"{THEME_COLOUR_PREFIX}{theme_colour_name(self.signed, bucket)}"
+
     def bucket_colour(self, bucket: int, background: str = WHITE) -> str | None:
         """Opaque `#rrggbb` of `bucket` over `background` (terminals); None for no colour."""
         alpha = self.alpha(bucket)
@@ -181,6 +192,24 @@ class ColourScale:
     def _check_bucket(self, bucket: int) -> None:
         if bucket not in self.buckets:
             raise ValueError(f"bucket {bucket} is outside {self.buckets.start}..{self.steps}")
+
+
+def theme_colour_name(signed: bool, bucket: int) -> str:
+    """`unsigned3`, `positive2`, `negative1`: the bucket's name among the theme colours."""
+    side = "unsigned" if not signed else ("negative" if bucket < 0 else "positive")
+    return f"{side}{abs(bucket)}"
+
+
+def theme_colour_defaults() -> dict[str, str]:
+    """Every theme colour the editor declares (`contributes.colors`), with its default value:
+    the bucket colours at the default intensity, for the default number of steps."""
+    colours: dict[str, str] = {}
+    for scale in (ColourScale(False, 1.0), ColourScale(True, 1.0)):
+        for bucket in scale.buckets:
+            rgba = scale.bucket_rgba(bucket)
+            if rgba is not None:
+                colours[f"{THEME_COLOUR_PREFIX}{theme_colour_name(scale.signed, bucket)}"] = rgba
+    return colours
 
 
 def check_intensity(intensity: float) -> None:

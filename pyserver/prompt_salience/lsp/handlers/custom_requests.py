@@ -1,8 +1,7 @@
-"""The extension's requests (docs/protocol.md): a computed result, its HTML report, another
-span, another view.
+"""The extension's requests (docs/protocol.md): a computed result and its HTML report.
 
-`promptSalience/result` and `promptSalience/report` answer at once from what is computed; the
-other two run on the model worker (cancellable with `$/cancelRequest`, with progress on `workDoneToken` when given).
+Both answer at once from what is computed, without the model. Work on the model (run, explain
+another span, switch the view) is a command (`commands.py`): one route per operation.
 """
 
 from __future__ import annotations
@@ -10,18 +9,13 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from .. import model_work
 from ..language_server import PromptSalienceServer
 from ..protocol import (
-    EXPLAIN_SPAN_REQUEST,
     REPORT_REQUEST,
     RESULT_REQUEST,
-    SET_VIEW_REQUEST,
     CaseParams,
-    ExplainSpanParams,
     ExplanationResult,
     HtmlReport,
-    SetViewParams,
 )
 from ..result_view import explanation_result
 
@@ -29,8 +23,6 @@ from ..result_view import explanation_result
 def register(server: PromptSalienceServer) -> None:
     server.feature(RESULT_REQUEST)(result)
     server.feature(REPORT_REQUEST)(report)
-    server.feature(EXPLAIN_SPAN_REQUEST)(explain_span)
-    server.feature(SET_VIEW_REQUEST)(set_view)
 
 
 def result(ls: PromptSalienceServer, params: CaseParams) -> ExplanationResult | None:
@@ -61,13 +53,3 @@ def report(ls: PromptSalienceServer, params: CaseParams) -> HtmlReport | None:
     html = html_report([item], title=title, intensity=ls.settings.intensity)
     case = re.sub(r"[^A-Za-z0-9._-]+", "-", explanation.case).strip("-") or "case"
     return HtmlReport(html, f"{name.stem}.{case}.salience.html")
-
-
-async def explain_span(ls: PromptSalienceServer, params: ExplainSpanParams) -> ExplanationResult:
-    """Explain another span of the response (see ExplainSpanParams)."""
-    return await model_work.explain_span(ls, params)
-
-
-async def set_view(ls: PromptSalienceServer, params: SetViewParams) -> ExplanationResult:
-    """Switch method and/or granularity without a new generation."""
-    return await model_work.set_view(ls, params)

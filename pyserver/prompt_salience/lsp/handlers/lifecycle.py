@@ -87,11 +87,15 @@ async def _pull_configuration(ls: PromptSalienceServer) -> None:
 
 def _apply(ls: PromptSalienceServer, raw: dict[str, Any]) -> None:
     settings, problems = read_settings(raw, ls.settings)
+    restyled = settings.intensity != ls.settings.intensity
     ls.settings = settings
     if problems:
         ls.show(" ".join(problems), MessageType.Warning)
     for document in ls.documents.values():
         ls.schedule_diagnostics(document)
+        if restyled:  # the colours of every result change: clients fetch them again
+            for case in document.explanations:
+                ls.result_changed(document, case, available=True, reason="restyled")
     loaded = ls.worker.loaded_key
     if loaded is None:
         return
