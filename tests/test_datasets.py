@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from prompt_salience.errors import PromptFileError
 from prompt_salience.prompt.datasets import dataset_to_prompt_file, load_dataset
-from prompt_salience.prompt.prompt_file import parse_prompt_file, read_prompt_source, render_case
+from prompt_salience.prompt.parsing import parse_prompt_file
+from prompt_salience.prompt.reading import read_prompt_source
+from prompt_salience.prompt.template import render_case
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 

@@ -10,14 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from prompt_salience.errors import PromptFileError
-from prompt_salience.prompt.prompt_file import (
-    Problem,
-    PromptFile,
-    line_column,
-    parse_prompt_file,
-    read_prompt_source,
-    render_case,
-)
+from prompt_salience.prompt.line_index import line_column
+from prompt_salience.prompt.parsed_prompt import Problem, PromptFile
+from prompt_salience.prompt.parsing import parse_prompt_file
+from prompt_salience.prompt.reading import read_prompt_source
+from prompt_salience.prompt.template import render_case
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 SAMPLES = sorted(PROMPTS.glob("*.prompt"))

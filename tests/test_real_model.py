@@ -25,7 +25,7 @@ from prompt_salience.engine.span_selection import find_span
 from prompt_salience.errors import SpanError
 from prompt_salience.models.model_spec import parse_model_spec
 from prompt_salience.prompt.documents import read_document
-from prompt_salience.prompt.prompt_file import PromptFile
+from prompt_salience.prompt.parsed_prompt import PromptFile
 from prompt_salience.results import CharSpan, SalienceResult
 from prompt_salience.salience.names import METHOD_NAMES
 from prompt_salience.salience.objective import SpanObjective

@@ -144,7 +144,7 @@ def _prepare(args: argparse.Namespace, err: Console) -> int:
 
 def _check(files: Sequence[str], out: Console, err: Console) -> int:
     from .prompt.documents import read_document
-    from .prompt.prompt_file import line_column
+    from .prompt.line_index import line_column
     from .salience.names import METHOD_NAMES
 
     bad = 0

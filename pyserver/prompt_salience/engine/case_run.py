@@ -12,7 +12,8 @@ from ..errors import SpanError
 from ..models.model_spec import DEFAULT_MODEL, ModelSpec
 from ..models.shapes import DEFAULT_MAX_LENGTH
 from ..prompt.chat_template import USER_TURN, wrap_for_chat
-from ..prompt.prompt_file import PromptFile, PromptSettings, render_case
+from ..prompt.parsed_prompt import PromptFile, PromptSettings
+from ..prompt.template import render_case
 from ..prompt.source_map import SourceMap
 from ..results import CharSpan, SalienceResult
 from .segmentation import DEFAULT_GRANULARITY

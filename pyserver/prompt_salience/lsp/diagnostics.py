@@ -5,7 +5,7 @@ from __future__ import annotations
 from lsprotocol.types import Diagnostic, DiagnosticSeverity
 
 from ..errors import PromptSalienceError
-from ..prompt.prompt_file import Problem
+from ..prompt.parsed_prompt import Problem
 from .open_documents import OpenDocument, Parse
 from .token_budget import TooLong
 

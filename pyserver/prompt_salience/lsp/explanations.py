@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..prompt.prompt_file import PromptCase, PromptFile
+from ..prompt.parsed_prompt import PromptCase, PromptFile
 from ..prompt.source_map import SourceMap
 from ..report.layout import RankedSegment, ranked_segments
 from ..results import SalienceResult

@@ -22,7 +22,7 @@ from pygls.lsp.server import LanguageServer
 from .. import __version__
 from ..engine.case_run import PreparedPrompt, RunSettings, prepare_prompt
 from ..models.model_spec import ModelSpec, parse_model_spec
-from ..prompt.prompt_file import PromptFile, PromptSettings
+from ..prompt.parsed_prompt import PromptFile, PromptSettings
 from .diagnostics import document_diagnostics
 from .explanations import Explanation
 from .open_documents import OpenDocument, Parse

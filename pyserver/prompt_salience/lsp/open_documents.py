@@ -19,7 +19,7 @@ from lsprotocol.types import (
 from ..engine.case_run import PreparedPrompt
 from ..errors import PromptSalienceError
 from ..prompt.documents import is_dataset, parse_document
-from ..prompt.prompt_file import PromptFile
+from ..prompt.parsed_prompt import PromptFile
 from ..salience.names import METHOD_NAMES
 from .explanations import Explanation, TextEdit
 from .positions import UTF16, LineIndex

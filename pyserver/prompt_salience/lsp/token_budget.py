@@ -14,7 +14,7 @@ from typing import Any
 from ..engine.case_run import RunSettings, prepare_prompt
 from ..errors import PromptSalienceError
 from ..models.model_spec import ModelSpec
-from ..prompt.prompt_file import PromptFile
+from ..prompt.parsed_prompt import PromptFile
 from .worker import ModelKey, ModelWorker
 
 logger = logging.getLogger(__name__)

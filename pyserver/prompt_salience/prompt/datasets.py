@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from ..errors import PromptFileError
-from .prompt_file import PromptCase, PromptFile, PromptSettings, VariableValue
+from .parsed_prompt import PromptCase, PromptFile, PromptSettings, VariableValue
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _JSON_ESCAPES = {

@@ -7,7 +7,9 @@ from os import PathLike
 from pathlib import Path
 
 from .datasets import dataset_to_prompt_file
-from .prompt_file import PromptFile, parse_prompt_file, read_prompt_source
+from .parsed_prompt import PromptFile
+from .parsing import parse_prompt_file
+from .reading import read_prompt_source
 
 
 def is_dataset(path: str | PathLike[str]) -> bool:

@@ -1,0 +1,398 @@
+"""The YAML front-matter: settings, variables and cases, each value with its file offsets.
+
+YAML is only composed into nodes, never constructed into objects. Every problem a user can fix
+(unknown key, wrong type, bad granularity or method, invalid regex) is collected with its file
+span rather than raised, so an editor shows them all at once.
+
+The key lists and the `known_methods` check below are the front-matter's view of the settings
+and method registries (kept here, in one place, until those registries provide them).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
+
+import regex  # type: ignore[import-untyped]
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ..engine.segmentation import check_granularity
+from ..errors import PromptFileError, PromptSalienceError
+from .line_index import LineIndex
+from .parsed_prompt import (
+    DEFAULT_CASE,
+    Problem,
+    PromptCase,
+    PromptSettings,
+    Severity,
+    VariableValue,
+)
+from .yaml_scalars import scalar_characters
+
+SETTING_KEYS = (
+    "description",
+    "model",
+    "max_new_tokens",
+    "method",
+    "granularity",
+    "target",
+    "explain",
+)
+FRONT_MATTER_KEYS = (*SETTING_KEYS, "vars", "cases")
+CASE_KEYS = ("name", "vars", "target")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+def read_front_matter(
+    lines: LineIndex, fm_start: int, fm_end: int, path: str | None
+) -> FrontMatter:
+    """What the front-matter in `lines.text[fm_start:fm_end]` says, with its problems.
+
+    Raises PromptFileError only when the YAML cannot be read or is not a mapping.
+    """
+    reader = _FrontMatterReader(lines, fm_start)
+    front = reader.read(_compose(lines, fm_start, fm_end, path))
+    front.problems = reader.problems
+    return front
+
+
+def _compose(lines: LineIndex, fm_start: int, fm_end: int, path: str | None) -> Node | None:
+    """The front-matter's YAML node tree (never constructed into objects)."""
+    text = lines.text
+    try:
+        root = yaml.compose(text[fm_start:fm_end], Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        offset = fm_start + (mark.index if mark is not None else 0)
+        what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        raise _yaml_error(lines, offset, what, path) from None
+    except yaml.reader.ReaderError as exc:
+        raise _yaml_error(
+            lines, fm_start + exc.position, f"character U+{exc.character:04X} is not allowed", path
+        ) from None
+    except (yaml.YAMLError, ValueError) as exc:  # e.g. an escape such as "\U00110000"
+        raise _yaml_error(lines, fm_start, str(exc), path) from None
+    if root is not None and not isinstance(root, MappingNode):
+        line, column = lines.line_column(fm_start + root.start_mark.index)
+        raise PromptFileError(
+            "The front-matter must be settings written as `key: value` lines.",
+            "Write e.g. `description: ...` and `vars:` between the `---` lines.",
+            path=path,
+            line=line,
+            column=column,
+        )
+    return root
+
+
+def _yaml_error(lines: LineIndex, offset: int, what: str, path: str | None) -> PromptFileError:
+    line, column = lines.line_column(offset)
+    return PromptFileError(
+        f"Malformed YAML in the front-matter: {what}.",
+        "Fix the YAML here; quote a value that contains `: ` or ` #`, or starts with one of "
+        "{ [ * & ! % @ ` ' \" | >.",
+        path=path,
+        line=line,
+        column=column,
+    )
+
+
+def suggest(word: str, choices: Collection[str]) -> str:
+    """ "Did you mean `x`? " for the choice closest to `word`, or "" when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"Did you mean `{close[0]}`? " if close else ""
+
+
+class KeyedValue(NamedTuple):
+    """A named value in the front-matter and where its key is."""
+
+    value: VariableValue
+    key_start: int
+    key_end: int
+
+
+@dataclass
+class CaseEntry:
+    """A case as written under `cases:`: its own variables only, and where its name is."""
+
+    name: str
+    name_start: int
+    name_end: int
+    line: int
+    variables: dict[str, KeyedValue]
+    target: VariableValue | None
+
+
+@dataclass
+class FrontMatter:
+    """What the front-matter says, before cross-checks with the body."""
+
+    strings: dict[str, VariableValue] = field(default_factory=dict)
+    max_new_tokens: int | None = None
+    variables: dict[str, VariableValue] = field(default_factory=dict)
+    variable_keys: dict[str, KeyedValue] = field(default_factory=dict)
+    case_list: list[CaseEntry] | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def settings(self) -> PromptSettings:
+        def text(key: str) -> str | None:
+            entry = self.strings.get(key)
+            return None if entry is None else entry.value
+
+        return PromptSettings(
+            description=text("description"),
+            model=text("model"),
+            max_new_tokens=self.max_new_tokens,
+            method=text("method"),
+            granularity=text("granularity"),
+            target=text("target"),
+            explain=text("explain"),
+        )
+
+    def cases(self, body_line: int) -> tuple[PromptCase, ...]:
+        target = self.strings.get("target")
+        if not self.case_list:
+            variables = MappingProxyType(dict(self.variables))
+            return (PromptCase(DEFAULT_CASE, variables, target, body_line),)
+        return tuple(
+            PromptCase(
+                case.name,
+                MappingProxyType(self.variables | {k: e.value for k, e in case.variables.items()}),
+                case.target or target,
+                case.line,
+            )
+            for case in self.case_list
+        )
+
+
+class _FrontMatterReader:
+    """Walks the composed YAML nodes, collecting settings, variables, cases and problems."""
+
+    def __init__(self, lines: LineIndex, base: int) -> None:
+        self.text = lines.text
+        self.base = base  # file offset of the front-matter's first character
+        self.lines = lines
+        self.problems: list[Problem] = []
+
+    def span(self, node: Node) -> tuple[int, int]:
+        return self.base + node.start_mark.index, self.base + node.end_mark.index
+
+    def report(self, node: Node, problem: str, fix: str, severity: Severity = "error") -> None:
+        self.problems.append(Problem(severity, problem, fix, *self.span(node)))
+
+    def read(self, root: Node | None) -> FrontMatter:
+        front = FrontMatter()
+        if root is None:
+            return front
+        for key, key_node, value in self.pairs(root, FRONT_MATTER_KEYS, "front-matter key"):
+            if _is_null(value):
+                continue
+            if key == "vars":
+                front.variable_keys = self.variables(value, "vars")
+                front.variables = {k: e.value for k, e in front.variable_keys.items()}
+            elif key == "cases":
+                front.case_list = self.cases(value)
+            elif key == "max_new_tokens":
+                front.max_new_tokens = self.positive_int(key, value)
+            else:
+                typed = key in ("description", "model", "method", "granularity")
+                entry = self.scalar(key, key_node, value, strings_only=typed)
+                if entry is not None:
+                    front.strings[key] = entry
+        return front
+
+    def pairs(
+        self, node: Node, known: tuple[str, ...], what: str
+    ) -> Iterator[tuple[str, ScalarNode, Node]]:
+        """Key/value pairs of a mapping; unknown and repeated keys are reported and skipped."""
+        assert isinstance(node, MappingNode)
+        seen: set[str] = set()
+        for key_node, value in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self.report(key_node, f"A {what} must be a plain name.", "Write `name: value`.")
+                continue
+            key = key_node.value
+            if key in seen:
+                self.report(key_node, f"`{key}` is given twice.", "Keep one of them.")
+                continue
+            seen.add(key)
+            if known and key not in known:
+                self.report(
+                    key_node,
+                    f"Unknown {what} `{key}`.",
+                    f"{suggest(key, known)}Known keys: {', '.join(known)}.",
+                )
+                continue
+            yield key, key_node, value
+
+    def scalar(
+        self, key: str, key_node: ScalarNode, node: Node, *, strings_only: bool = False
+    ) -> VariableValue | None:
+        """A scalar's text as written, with each character's file offset."""
+        if not isinstance(node, ScalarNode) or (strings_only and node.tag != _STR_TAG):
+            expected = "a text" if strings_only else "a single value (text or number)"
+            found = f"`{node.value}`" if isinstance(node, ScalarNode) else "a list or mapping"
+            self.report(
+                node,
+                f"`{key}` must be {expected}, not {found}.",
+                f"Write `{key}: <text>`; put quotes around text that YAML reads as a number "
+                "or true/false.",
+            )
+            return None
+        value, offsets = scalar_characters(self.text, self.base, node, key_node.start_mark.column)
+        if any("\ud800" <= c <= "\udfff" for c in value):
+            self.report(
+                node,
+                f"`{key}` holds half of a surrogate pair (an escape such as `\\ud83d`).",
+                "Write the character itself, or one `\\U0001F600`-style escape.",
+            )
+        return VariableValue(key, value, offsets)
+
+    def positive_int(self, key: str, node: Node) -> int | None:
+        if isinstance(node, ScalarNode) and node.tag == _INT_TAG:
+            number = SafeConstructor().construct_yaml_int(node)
+            if number > 0:
+                return number
+        self.report(node, f"`{key}` must be a positive whole number.", f"Write e.g. `{key}: 64`.")
+        return None
+
+    def variables(self, node: Node, where: str) -> dict[str, KeyedValue]:
+        if not isinstance(node, MappingNode):
+            self.report(
+                node,
+                f"`{where}` must map variable names to values.",
+                f"Write `{where}:` then indented lines `name: value`.",
+            )
+            return {}
+        found: dict[str, KeyedValue] = {}
+        for name, key_node, value in self.pairs(node, (), "variable name"):
+            if not _NAME.fullmatch(name):
+                self.report(
+                    key_node,
+                    f"`{name}` is not a valid variable name.",
+                    "Use letters, digits and _, not starting with a digit (e.g. `menu_item`).",
+                )
+                continue
+            if _is_null(value):
+                entry: VariableValue | None = VariableValue(name, "", ())
+            else:
+                entry = self.scalar(name, key_node, value)
+            if entry is not None:
+                found[name] = KeyedValue(entry, *self.span(key_node))
+        return found
+
+    def cases(self, node: Node) -> list[CaseEntry]:
+        if not isinstance(node, SequenceNode):
+            self.report(
+                node,
+                "`cases` must be a list.",
+                "Write `cases:` then one `- name: ...` item per case.",
+            )
+            return []
+        cases: list[CaseEntry] = []
+        seen: dict[str, int] = {}
+        for number, item in enumerate(node.value, start=1):
+            if not isinstance(item, MappingNode):
+                self.report(item, "A case must be a mapping.", "Write `- name: <case name>`.")
+                continue
+            case = self.case(item, number)
+            if case.name in seen:
+                self.report_span(
+                    case.name_start,
+                    case.name_end,
+                    f"Two cases are named `{case.name}`.",
+                    "Give each case its own name.",
+                )
+            seen[case.name] = number
+            cases.append(case)
+        return cases
+
+    def case(self, item: MappingNode, number: int) -> CaseEntry:
+        start, end = self.span(item)
+        case = CaseEntry(f"case {number}", start, start, self.line_of(start), {}, None)
+        has_name = False
+        for key, key_node, value in self.pairs(item, CASE_KEYS, "case key"):
+            if key == "name":
+                entry = self.scalar(key, key_node, value)
+                if entry is not None and entry.value:
+                    has_name = True
+                    case.name = entry.value
+                    case.name_start, case.name_end = self.span(value)
+                    case.line = self.line_of(self.span(key_node)[0])
+            elif key == "vars" and not _is_null(value):
+                case.variables = self.variables(value, "vars")
+            elif key == "target" and not _is_null(value):
+                target = self.scalar(key, key_node, value)
+                case.target = target
+        if not has_name:
+            self.report_span(start, end, f"Case {number} has no name.", "Add `name: <case name>`.")
+        return case
+
+    def report_span(self, start: int, end: int, problem: str, fix: str) -> None:
+        self.problems.append(Problem("error", problem, fix, start, end))
+
+    def line_of(self, offset: int) -> int:
+        return self.lines.line_of(offset)
+
+
+def _is_null(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag == _NULL_TAG
+
+
+def setting_problems(
+    front: FrontMatter, known_methods: Collection[str] | None
+) -> Iterator[Problem]:
+    granularity = front.strings.get("granularity")
+    if granularity is not None:
+        try:
+            check_granularity(granularity.value)
+        except PromptSalienceError as exc:
+            yield _value_problem(granularity, exc.problem, exc.fix, exc.column)
+    method = front.strings.get("method")
+    if method is not None and known_methods is not None and method.value not in known_methods:
+        yield _value_problem(
+            method,
+            f"Unknown method `{method.value}`.",
+            f"{suggest(method.value, known_methods)}Known methods: {', '.join(known_methods)}.",
+        )
+    explain = front.strings.get("explain")
+    if (
+        explain is not None
+        and len(explain.value) >= 2
+        and explain.value[0] == explain.value[-1] == "/"
+    ):
+        pattern = explain.value[1:-1]
+        try:
+            if not pattern:
+                raise regex.error("the pattern is empty", pattern, 0)
+            regex.compile(pattern)
+        except regex.error as exc:
+            pos = exc.pos if isinstance(exc.pos, int) else 0
+            yield _value_problem(
+                explain,
+                f"Invalid regex in `explain`: {exc.msg} at position {pos}.",
+                "Fix the pattern between the slashes (Python `regex` syntax), or write plain text.",
+                pos + 2,
+            )
+
+
+def _value_problem(
+    value: VariableValue, problem: str, fix: str, column: int | None = None
+) -> Problem:
+    """A problem on a whole value, or on its character at 1-based `column` when given (just
+    past the value when `column` is one beyond its end, e.g. a regex missing its closing `)`).
+    """
+    offsets = [o for o in value.file_offsets if o >= 0] or [0]
+    mapped = [*value.file_offsets, offsets[-1] + 1]
+    if column is not None and 0 < column <= len(mapped) and mapped[column - 1] >= 0:
+        at = mapped[column - 1]
+        return Problem("error", problem, fix, at, at + 1)
+    return Problem("error", problem, fix, offsets[0], offsets[-1] + 1)
