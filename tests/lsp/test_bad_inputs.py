@@ -97,7 +97,8 @@ async def test_a_prompt_too_long_for_the_context(client: LanguageClient) -> None
     text = GOOD_BODY.format(front="max_new_tokens: 5000\n")
     found = await _diagnostics(client, text)
     (too_long,) = [d for d in found if d.code == "prompt-too-long"]
-    assert "exceed the limit of 2048" in too_long.message
+    assert "exceed the configured limit of 2048 tokens" in too_long.message
+    assert "`maxLength` setting" in too_long.message
     assert too_long.range.start.line == position_of(text, text.index("Suggestion")).line
 
 

@@ -24,6 +24,7 @@ from ..salience.objective import SpanObjective
 from ..salience.registry import Attribution, get_method
 from .segmentation import group_tokens, segment_text, sum_by_segment
 from .span_selection import check_span
+from .token_budget import GENERATE_LABEL, TARGET_LABEL, overflow
 
 _generation_ids = count()
 
@@ -78,29 +79,22 @@ class Explainer:
         self._objectives: OrderedDict[tuple[int, int, int], SpanObjective] = OrderedDict()
 
     # -- building generations ------------------------------------------------------------
-    def _prompt_ids(self, prompt: str, extra_tokens: int, what: str) -> tuple[Any, int]:
+    def _prompt_ids(self, prompt: str, extra_tokens: int, what: str) -> Any:
         if not prompt.strip():
             raise PromptSalienceError(
                 "The prompt is empty.", "Write the prompt's text (or fill its variables)."
             )
         tokens = self.model.tokenizer.encode(prompt)
-        total = 1 + len(tokens.ids) + extra_tokens
-        context = int(self.model.info.context_length)
-        limit = min(context, self.max_length)
-        if total > limit:
-            which = (
-                f"the model's context of {context} tokens"
-                if limit == context
-                else f"the configured limit of {limit} tokens"
-            )
-            raise InputTooLongError(
-                f"The prompt has {1 + len(tokens.ids)} tokens and {what} {extra_tokens}: "
-                f"{total} tokens exceed {which}.",
-                "Shorten the prompt, lower max_new_tokens"
-                + ("" if limit == context else ", or raise the limit (--max-length)")
-                + ". Nothing is truncated silently.",
-            )
-        return tokens, total
+        found = overflow(
+            1 + len(tokens.ids),
+            extra_tokens,
+            what,
+            context=int(self.model.info.context_length),
+            max_length=self.max_length,
+        )
+        if found is not None:
+            raise InputTooLongError(found.problem(), found.fix())
+        return tokens
 
     def generate(
         self,
@@ -116,7 +110,7 @@ class Explainer:
             raise PromptSalienceError(
                 f"max_new_tokens is {max_new_tokens}.", "Set max_new_tokens to 1 or more."
             )
-        tokens, _ = self._prompt_ids(prompt, max_new_tokens, "max_new_tokens is")
+        tokens = self._prompt_ids(prompt, max_new_tokens, GENERATE_LABEL)
         ids = [self.model.tokenizer.bos_id, *tokens.ids]
         new = self.model.generate(ids, max_new_tokens, on_token=on_token, cancel=cancel)
         response = self.model.tokenizer.decode(new)
@@ -129,7 +123,7 @@ class Explainer:
         if not target:
             raise PromptSalienceError("The target is empty.", "Give a non-empty `target`.")
         target_tokens = self.model.tokenizer.encode(target)
-        tokens, _ = self._prompt_ids(prompt, len(target_tokens.ids), "the target has")
+        tokens = self._prompt_ids(prompt, len(target_tokens.ids), TARGET_LABEL)
         return self._assemble(prompt, tokens, target_tokens, generated=False, source_map=source_map)
 
     def _assemble(

@@ -1,4 +1,5 @@
 """Token counts at typing speed: does each case fit the model's context (and max_length)?
+The rule is the engine's (`engine/token_budget.py`); this module finds a tokenizer to count with.
 
 Uses the loaded model's tokenizer, or, before any load, the SentencePiece file of a converted
 or local preset (no keras, no JAX). With neither (a Kaggle preset not loaded yet), no count.
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.case_run import RunSettings, prepare_prompt
+from ..engine.token_budget import Overflow, case_overflow
 from ..errors import PromptSalienceError
 from ..models.model_spec import ModelSpec
 from ..prompt.parsed_prompt import PromptFile
@@ -25,24 +27,14 @@ MAX_CASES_CHECKED = 200  # a large dataset is checked in part while typing
 
 @dataclass(frozen=True)
 class TooLong:
-    """Case `case` (a CodeLens line `line`) needs `needed` tokens; `limit` fit."""
+    """Case `case` (its CodeLens line `line`) does not fit, by the engine's rule."""
 
     case: str
     line: int
-    needed: int
-    limit: int
-    prompt_tokens: int
-    extra: int
-    extra_label: str
+    overflow: Overflow
 
     def message(self) -> tuple[str, str]:
-        problem = (
-            f"The prompt of case `{self.case}` has {self.prompt_tokens} tokens and "
-            f"{self.extra_label} {self.extra}: {self.needed} tokens exceed the limit of "
-            f"{self.limit}."
-        )
-        fix = "Shorten the prompt, lower max_new_tokens, or raise the `maxLength` setting."
-        return problem, fix
+        return self.overflow.problem(self.case), self.overflow.fix()
 
 
 class TokenBudget:
@@ -78,7 +70,6 @@ class TokenBudget:
         if found is None:
             return []
         tokenizer, context = found
-        limit = settings.max_length if context is None else min(context, settings.max_length)
         problems = []
         for case in document.cases[:MAX_CASES_CHECKED]:
             try:
@@ -87,23 +78,16 @@ class TokenBudget:
                 )
             except PromptSalienceError:
                 continue  # rendering problems are reported by the parser
-            prompt_tokens = 1 + len(tokenizer.encode(prepared.text).ids)
-            if prepared.target is not None:
-                extra, label = len(tokenizer.encode(prepared.target).ids), "the target has"
-            else:
-                extra, label = settings.max_new_tokens, "max_new_tokens is"
-            if prompt_tokens + extra > limit:
-                problems.append(
-                    TooLong(
-                        case.name,
-                        case.line,
-                        prompt_tokens + extra,
-                        limit,
-                        prompt_tokens,
-                        extra,
-                        label,
-                    )
-                )
+            found_overflow = case_overflow(
+                tokenizer,
+                prepared.text,
+                prepared.target,
+                settings.max_new_tokens,
+                context=context,
+                max_length=settings.max_length,
+            )
+            if found_overflow is not None:
+                problems.append(TooLong(case.name, case.line, found_overflow))
         return problems
 
 
