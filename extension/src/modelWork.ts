@@ -1,7 +1,8 @@
 /**
- * Work on the model (run, explain another span, switch the view) with a notification that
- * shows the server's progress and has a Cancel button. Cancel reaches the server twice over:
- * `$/cancelRequest` for the request and `window/workDoneProgress/cancel` for its token.
+ * Work on the model (run, explain another span, switch the view: each one server command) with
+ * a notification that shows the server's progress and has a Cancel button. Cancel reaches the
+ * server twice over: `$/cancelRequest` for the request and `window/workDoneProgress/cancel` for
+ * its token.
  */
 
 import * as vscode from 'vscode';
@@ -64,16 +65,12 @@ export class ModelWork implements vscode.Disposable {
     }
   }
 
-  /** A server command that answers an ExplanationResult (`promptSalience.run`, ...). */
-  command(command: string, params: CaseParams, title: string): Promise<ExplanationResult | undefined> {
+  /** A server command that answers an ExplanationResult (`promptSalience.run`, `.explainSpan`,
+   * `.setView`), sent directly so that its cancellation token reaches the server. */
+  command(command: string, params: CaseParams | ExplainSpanParams | SetViewParams, title: string): Promise<ExplanationResult | undefined> {
     return this.run(command, params, title, (client, withToken, token) =>
       client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [withToken] }, token),
     );
-  }
-
-  /** A custom request that answers an ExplanationResult (`promptSalience/setView`, ...). */
-  request(method: string, params: CaseParams | ExplainSpanParams | SetViewParams, title: string): Promise<ExplanationResult | undefined> {
-    return this.run(method, params, title, (client, withToken, token) => client.sendRequest(method, withToken, token));
   }
 
   /** Cancel the work in flight for a case (every case of the document when `case` is absent). */

@@ -1,12 +1,13 @@
 /**
- * Editor decorations: one decoration type per colour bucket, created once (again only when the
- * intensity setting changes), with the theme colours of `contributes.colors`; ranges are set
- * per editor.
+ * Editor decorations: one decoration type per colour the server's legends use (a theme colour
+ * of `contributes.colors`, or a `#rrggbbaa` colour when the intensity is not the default one),
+ * created when first needed and disposed when no visible editor shows it; ranges are set per
+ * editor. The painter knows no colour rule: the keys come from the result (see legend.ts).
  */
 
 import * as vscode from 'vscode';
 
-import { COLOURED_BUCKETS, DEFAULT_INTENSITY, rgbaOf } from './colourBuckets';
+import { isLiteralColour } from './legend';
 import type { Range } from './protocol';
 import type { BucketRanges } from './salienceRanges';
 
@@ -15,62 +16,57 @@ export function toVscodeRange(range: Range): vscode.Range {
 }
 
 export class Painter implements vscode.Disposable {
-  private types = new Map<string, vscode.TextEditorDecorationType>();
+  /** Decoration types by paint key. */
+  private readonly types = new Map<string, vscode.TextEditorDecorationType>();
+  /** The paint keys each editor shows, to know which types are still in use. */
+  private readonly shownOn = new Map<vscode.TextEditor, ReadonlySet<string>>();
   private readonly explainedType: vscode.TextEditorDecorationType;
 
-  constructor(intensity: number) {
-    this.createBucketTypes(intensity);
+  constructor() {
     this.explainedType = vscode.window.createTextEditorDecorationType({
       borderWidth: '1px',
       borderStyle: 'solid',
       borderColor: new vscode.ThemeColor('promptSalience.explainedSpanBorder'),
       borderRadius: '2px',
       fontWeight: 'bold',
-      rangeBehavior: vscode.DecorationRangeBehavior.OpenOpen,
+      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
     });
   }
 
-  /** At the default intensity the theme colours apply; any other scales the same hues. */
-  private createBucketTypes(intensity: number): void {
-    for (const key of COLOURED_BUCKETS) {
-      const colour =
-        Math.abs(intensity - DEFAULT_INTENSITY) < 1e-9
-          ? new vscode.ThemeColor(`promptSalience.${key.id}`)
-          : rgbaOf(key.bucket, key.signed, intensity) ?? undefined;
-      this.types.set(
-        key.id,
-        vscode.window.createTextEditorDecorationType({
-          backgroundColor: colour,
-          borderRadius: '2px',
-          rangeBehavior: vscode.DecorationRangeBehavior.OpenOpen,
-        }),
-      );
+  private typeFor(key: string): vscode.TextEditorDecorationType {
+    let type = this.types.get(key);
+    if (type === undefined) {
+      type = vscode.window.createTextEditorDecorationType({
+        backgroundColor: isLiteralColour(key) ? key : new vscode.ThemeColor(key),
+        borderRadius: '2px',
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+      });
+      this.types.set(key, type);
     }
+    return type;
   }
 
-  /** New colours for a new intensity: the old types are disposed (their decorations vanish). */
-  setIntensity(intensity: number): void {
-    for (const type of this.types.values()) {
-      type.dispose();
-    }
-    this.types = new Map();
-    this.createBucketTypes(intensity);
-  }
-
-  /** Paint `ranges` on `editor`; every bucket not in `ranges` is cleared there. */
+  /** Paint `ranges` on `editor`; every colour not in `ranges` is cleared there. */
   paint(editor: vscode.TextEditor, ranges: BucketRanges | undefined, explained?: Range): void {
-    for (const [id, type] of this.types) {
-      editor.setDecorations(type, (ranges?.get(id) ?? []).map(toVscodeRange));
+    for (const [key, type] of this.types) {
+      if (ranges?.has(key) !== true) {
+        editor.setDecorations(type, []);
+      }
+    }
+    for (const [key, list] of ranges ?? []) {
+      editor.setDecorations(this.typeFor(key), list.map(toVscodeRange));
     }
     editor.setDecorations(this.explainedType, explained ? [toVscodeRange(explained)] : []);
+    this.shownOn.set(editor, new Set(ranges?.keys()));
+    this.disposeUnused(editor);
   }
 
-  /** Paint bucket ranges from several sources at once (the response view: segments and legend). */
+  /** Paint colour ranges from several sources at once (the response view: segments and legend). */
   paintMerged(editor: vscode.TextEditor, sources: readonly BucketRanges[], explained?: Range): void {
     const merged: BucketRanges = new Map();
     for (const source of sources) {
-      for (const [id, ranges] of source) {
-        merged.set(id, [...(merged.get(id) ?? []), ...ranges]);
+      for (const [key, ranges] of source) {
+        merged.set(key, [...(merged.get(key) ?? []), ...ranges]);
       }
     }
     this.paint(editor, merged, explained);
@@ -80,10 +76,30 @@ export class Painter implements vscode.Disposable {
     this.paint(editor, undefined);
   }
 
+  /** Dispose the types no visible editor shows (e.g. the colours of a former intensity). An
+   * editor that becomes visible again is painted afresh, which creates what it needs. */
+  private disposeUnused(current: vscode.TextEditor): void {
+    const visible = new Set(vscode.window.visibleTextEditors);
+    for (const editor of [...this.shownOn.keys()]) {
+      if (editor !== current && !visible.has(editor)) {
+        this.shownOn.delete(editor);
+      }
+    }
+    const used = new Set([...this.shownOn.values()].flatMap((keys) => [...keys]));
+    for (const [key, type] of [...this.types]) {
+      if (!used.has(key)) {
+        type.dispose();
+        this.types.delete(key);
+      }
+    }
+  }
+
   dispose(): void {
     for (const type of this.types.values()) {
       type.dispose();
     }
+    this.types.clear();
+    this.shownOn.clear();
     this.explainedType.dispose();
   }
 }

@@ -2,11 +2,15 @@
  * The custom protocol between the extension and the Python language server, mirrored from
  * `pyserver/prompt_salience/lsp/protocol.py` (documented in docs/protocol.md). This is the only
  * TypeScript module that knows the wire format: names, shapes, and checked parsing of what the
- * server sends. It does not import `vscode`, so `node --test` covers it.
+ * server sends (read with checkedJson.ts). It does not import `vscode`, so `node --test` covers it.
  *
  * Offsets into the response (`TextSpan`, `start`/`end`) are UTF-16 code units, i.e. JavaScript
  * string indices. Ranges in the prompt document are ordinary LSP ranges.
  */
+
+import { array, boolean, integer, number, object, optional, ProtocolError, string } from './checkedJson';
+
+export { ProtocolError } from './checkedJson';
 
 // -- workspace/executeCommand commands (each takes ONE argument: the params object) ----------
 export const RUN_COMMAND = 'promptSalience.run'; // CaseParams -> ExplanationResult
@@ -20,8 +24,7 @@ export const MODEL_COMMANDS: readonly string[] = [RUN_COMMAND, EXPLAIN_SPAN_COMM
 // -- custom requests (client -> server) and notifications (server -> client) ----------------
 export const RESULT_REQUEST = 'promptSalience/result'; // CaseParams -> ExplanationResult | null
 export const REPORT_REQUEST = 'promptSalience/report'; // CaseParams -> HtmlReport | null
-export const EXPLAIN_SPAN_REQUEST = 'promptSalience/explainSpan'; // ExplainSpanParams -> ExplanationResult
-export const SET_VIEW_REQUEST = 'promptSalience/setView'; // SetViewParams -> ExplanationResult
+export const CHOICES_REQUEST = 'promptSalience/choices'; // {} -> Choices
 export const RESULT_CHANGED_NOTIFICATION = 'promptSalience/resultChanged'; // ResultChangedParams
 
 /** LSP 3.17 RequestFailed: a problem the server already showed the user (window/showMessage). */
@@ -30,22 +33,13 @@ export const REQUEST_CANCELLED = -32800;
 export const CONTENT_MODIFIED = -32801;
 
 export const SETTINGS_SECTION = 'promptSalience';
+/** The one parametrised granularity: `regex:<separator>` splits where the separator matches. */
+export const REGEX_GRANULARITY = 'regex:';
 
-export const METHODS = ['grad_l2', 'grad_dot_input', 'integrated_gradients', 'segment_ablation'] as const;
-export const GRANULARITIES = ['tokens', 'words', 'sentences', 'lines', 'paragraphs', 'variables'] as const;
-
-/** Settings sent as `initializationOptions` and with `workspace/didChangeConfiguration`. */
-export interface ServerSettings {
-  model: string;
-  precision: string;
-  maxNewTokens: number;
-  method: string;
-  granularity: string;
-  cacheDir: string | null;
-  maxLength: number;
-  chatTemplate: string;
-  intensity: number;
-}
+/** Settings sent as `initializationOptions` and with `workspace/didChangeConfiguration`: the
+ * `promptSalience.*` keys the manifest declares (camelCase, client-only keys left out), with the
+ * values VS Code reports. The server's settings declaration says what each means. */
+export type ServerSettings = Record<string, unknown>;
 
 export interface CaseParams {
   uri: string;
@@ -86,11 +80,15 @@ export interface TextSpan {
   end: number;
 }
 
+/** One bucket of the colour scale, as the server decided it: the client paints a bucket with
+ * `themeColour` when given (so a user's colour customisations apply), else with `colour`. */
 export interface LegendEntry {
   bucket: number;
   label: string;
   /** `#rrggbbaa`, or null for "no colour". */
   colour: string | null;
+  /** A VS Code theme colour id (`promptSalience.unsigned3`), or null: paint with `colour`. */
+  themeColour: string | null;
   low: number;
   high: number;
 }
@@ -138,83 +136,38 @@ export interface ExplanationResult {
 
 export interface ResultChangedParams {
   uri: string;
+  /** The document version the result now belongs to. */
   version: number;
   case: string;
   available: boolean;
-  /** "computed" | "explained" | "dropped" | "closed" */
+  /** "computed" | "explained" | "moved" | "restyled" | "dropped" | "closed" */
   reason: string;
 }
 
+/** A salience method the server offers, in display order. */
+export interface MethodChoice {
+  name: string;
+  label: string;
+  description: string;
+  signed: boolean;
+  /** A short human phrase: "one backward pass", "one forward pass per segment", ... */
+  cost: string;
+}
+
+/** A granularity the server offers (`regex:<separator>` is the one parametrised form). */
+export interface GranularityChoice {
+  name: string;
+  label: string;
+  description: string;
+}
+
+/** What `promptSalience/choices` answers: the pickers list these, the client keeps no list. */
+export interface Choices {
+  methods: MethodChoice[];
+  granularities: GranularityChoice[];
+}
+
 // -- parsing ------------------------------------------------------------------------------
-
-/** What the server sent does not have the shape this module expects. */
-export class ProtocolError extends Error {
-  constructor(where: string, expected: string, got: unknown) {
-    super(`Unexpected message from the Prompt Salience server: ${where} should be ${expected}, got ${describe(got)}.`);
-    this.name = 'ProtocolError';
-  }
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) {
-    return 'nothing';
-  }
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-type Json = Record<string, unknown>;
-
-function object(value: unknown, where: string): Json {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ProtocolError(where, 'an object', value);
-  }
-  return value as Json;
-}
-
-function string(o: Json, key: string, where: string): string {
-  const value = o[key];
-  if (typeof value !== 'string') {
-    throw new ProtocolError(`${where}.${key}`, 'a string', value);
-  }
-  return value;
-}
-
-function number(o: Json, key: string, where: string): number {
-  const value = o[key];
-  if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new ProtocolError(`${where}.${key}`, 'a number', value);
-  }
-  return value;
-}
-
-function integer(o: Json, key: string, where: string): number {
-  const value = number(o, key, where);
-  if (!Number.isInteger(value)) {
-    throw new ProtocolError(`${where}.${key}`, 'a whole number', value);
-  }
-  return value;
-}
-
-function boolean(o: Json, key: string, where: string): boolean {
-  const value = o[key];
-  if (typeof value !== 'boolean') {
-    throw new ProtocolError(`${where}.${key}`, 'true or false', value);
-  }
-  return value;
-}
-
-function array<T>(o: Json, key: string, where: string, item: (value: unknown, where: string) => T): T[] {
-  const value = o[key];
-  if (!Array.isArray(value)) {
-    throw new ProtocolError(`${where}.${key}`, 'a list', value);
-  }
-  return value.map((element, i) => item(element, `${where}.${key}[${i}]`));
-}
-
-function optional<T>(o: Json, key: string, read: (o: Json, key: string) => T): T | null {
-  return o[key] === undefined || o[key] === null ? null : read(o, key);
-}
 
 function parsePosition(value: unknown, where: string): Position {
   const o = object(value, where);
@@ -241,6 +194,7 @@ function parseLegendEntry(value: unknown, where: string): LegendEntry {
     bucket: integer(o, 'bucket', where),
     label: string(o, 'label', where),
     colour: optional(o, 'colour', (x, k) => string(x, k, where)),
+    themeColour: optional(o, 'themeColour', (x, k) => string(x, k, where)),
     low: number(o, 'low', where),
     high: number(o, 'high', where),
   };
@@ -352,6 +306,29 @@ export function parseResultChanged(value: unknown): ResultChangedParams {
     available: boolean(o, 'available', where),
     reason: string(o, 'reason', where),
   };
+}
+
+function parseMethodChoice(value: unknown, where: string): MethodChoice {
+  const o = object(value, where);
+  return {
+    name: string(o, 'name', where),
+    label: string(o, 'label', where),
+    description: string(o, 'description', where),
+    signed: boolean(o, 'signed', where),
+    cost: string(o, 'cost', where),
+  };
+}
+
+function parseGranularityChoice(value: unknown, where: string): GranularityChoice {
+  const o = object(value, where);
+  return { name: string(o, 'name', where), label: string(o, 'label', where), description: string(o, 'description', where) };
+}
+
+/** The answer to `promptSalience/choices`, checked. */
+export function parseChoices(value: unknown): Choices {
+  const where = 'choices';
+  const o = object(value, where);
+  return { methods: array(o, 'methods', where, parseMethodChoice), granularities: array(o, 'granularities', where, parseGranularityChoice) };
 }
 
 /** The params object a server CodeLens carries as its one command argument. */

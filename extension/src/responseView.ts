@@ -23,6 +23,7 @@ interface ShownView {
 export const EDITED = 'The prompt was edited after this run, so its salience was removed. Run it again to explain the new prompt.';
 export const RESTARTED = 'The language server restarted and no longer has this run. Run the prompt again.';
 export const CLEARED = 'Highlights cleared. Run the prompt again (or switch method/granularity from the status bar) to show them.';
+export const CLOSED = 'The prompt was closed.';
 
 export type ExplainHandler = (result: ExplanationResult, span: TextSpan) => void;
 

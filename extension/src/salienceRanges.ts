@@ -1,19 +1,15 @@
 /**
- * From an ExplanationResult to what the editor paints: ranges per colour bucket in the prompt
- * document, and the response view's text with its own ranges (response segments, the explained
- * span, legend swatches). Does not import `vscode`.
+ * From an ExplanationResult to what the editor paints: ranges per colour in the prompt document,
+ * and the response view's text with its own ranges (response segments, the explained span,
+ * legend swatches). Buckets, colours, legend and caption are the server's (see legend.ts).
+ * Does not import `vscode`.
  */
 
-import { bucketId, bucketOf, caption, legendSteps, stepsFor } from './colourBuckets';
+import { bucketPaintKey, paintKey } from './legend';
 import type { ExplanationResult, Position, Range, SegmentScore, TextSpan } from './protocol';
 
-/** Ranges to paint, keyed by colour bucket id (`unsigned3`, `negative1`, ...). */
+/** Ranges to paint, keyed by the paint key of their bucket (a theme colour id or `#rrggbbaa`). */
 export type BucketRanges = Map<string, Range[]>;
-
-/** The segment's bucket by the shared rule, from its score and the result's scale. */
-export function segmentBucket(result: ExplanationResult, segment: SegmentScore): number {
-  return bucketOf(segment.score, result.scale.scale, result.signed, stepsFor(result.signed));
-}
 
 function add(map: BucketRanges, id: string, range: Range): void {
   const list = map.get(id);
@@ -32,13 +28,13 @@ function isEmpty(range: Range): boolean {
 export function promptBucketRanges(result: ExplanationResult): BucketRanges {
   const map: BucketRanges = new Map();
   for (const segment of result.segments) {
-    const id = bucketId(segmentBucket(result, segment), result.signed);
-    if (id === undefined) {
+    const key = bucketPaintKey(result, segment.bucket);
+    if (key === undefined) {
       continue;
     }
     for (const range of segment.ranges) {
       if (!isEmpty(range)) {
-        add(map, id, range);
+        add(map, key, range);
       }
     }
   }
@@ -115,7 +111,7 @@ export interface ResponseView {
   segments: BucketRanges;
   /** The explained span, in view positions. */
   explained: Range;
-  /** A swatch per coloured legend step, per bucket. */
+  /** A swatch per coloured legend entry, per paint key. */
   swatches: BucketRanges;
 }
 
@@ -135,14 +131,15 @@ export function responseView(result: ExplanationResult): ResponseView {
     `\u2500\u2500 Explaining "${shorten(result.spanText, 70)}" (response [${result.span.start}:${result.span.end}])`,
     `Case ${result.case} \u00b7 model ${result.model} \u00b7 method ${result.method} \u00b7 granularity ${result.granularity}` +
       (result.responseIsGenerated ? '' : ' \u00b7 response given as target'),
-    caption(result.signed),
+    result.scale.caption,
   ];
-  const swatchLines: { line: number; bucket: number }[] = [];
-  for (const step of legendSteps(result.signed)) {
-    if (step.bucket !== 0) {
-      swatchLines.push({ line: lines.length, bucket: step.bucket });
+  const swatchLines: { line: number; key: string }[] = [];
+  for (const entry of result.scale.legend) {
+    const key = paintKey(entry);
+    if (key !== undefined) {
+      swatchLines.push({ line: lines.length, key });
     }
-    lines.push(`   ${SWATCH}  ${step.label}`);
+    lines.push(`   ${SWATCH}  ${entry.label}`);
   }
   lines.push('Select any text of the response above, or click a line\u2019s CodeLens, to explain it instead.');
   const text = response + lines.join('\n') + '\n';
@@ -150,17 +147,14 @@ export function responseView(result: ExplanationResult): ResponseView {
 
   const segments: BucketRanges = new Map();
   for (const segment of result.segments) {
-    const id = bucketId(segmentBucket(result, segment), result.signed);
-    if (id !== undefined && segment.responseSpan !== null && segment.responseSpan.end > segment.responseSpan.start) {
-      add(segments, id, spanToRange(text, segment.responseSpan));
+    const key = bucketPaintKey(result, segment.bucket);
+    if (key !== undefined && segment.responseSpan !== null && segment.responseSpan.end > segment.responseSpan.start) {
+      add(segments, key, spanToRange(text, segment.responseSpan));
     }
   }
   const swatches: BucketRanges = new Map();
-  for (const { line, bucket } of swatchLines) {
-    const id = bucketId(bucket, result.signed);
-    if (id !== undefined) {
-      add(swatches, id, { start: { line: footerStart + line, character: 3 }, end: { line: footerStart + line, character: 3 + SWATCH.length } });
-    }
+  for (const { line, key } of swatchLines) {
+    add(swatches, key, { start: { line: footerStart + line, character: 3 }, end: { line: footerStart + line, character: 3 + SWATCH.length } });
   }
   return { text, responseLength: response.length, segments, explained: spanToRange(text, result.span), swatches };
 }

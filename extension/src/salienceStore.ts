@@ -1,18 +1,18 @@
 /**
  * The salience shown on each prompt document: the server's result and the ranges painted from
- * it, kept true to the text as the user edits (see rangeTracking.ts). Does not import `vscode`.
+ * it. The client keeps no rule about edits: an edit hides a document's salience until the
+ * server answers for the new version (it moves the result or drops it). Does not import `vscode`.
  */
 
 import type { ExplanationResult } from './protocol';
-import { moveRanges, type TextChange } from './rangeTracking';
 import { type BucketRanges, promptBucketRanges } from './salienceRanges';
 
 export interface ShownSalience {
   result: ExplanationResult;
-  /** Ranges per colour bucket in the document's current text. */
+  /** Ranges per colour in the document version `result.version`. */
   ranges: BucketRanges;
-  /** Whether an edit has already removed some of the ranges. */
-  edited: boolean;
+  /** Hidden since the document was edited, until the server's result for the new version. */
+  hidden: boolean;
 }
 
 export class SalienceStore {
@@ -20,7 +20,7 @@ export class SalienceStore {
 
   /** Show `result` on its document (replacing what was shown there). */
   set(result: ExplanationResult): ShownSalience {
-    const entry = { result, ranges: promptBucketRanges(result), edited: false };
+    const entry = { result, ranges: promptBucketRanges(result), hidden: false };
     this.shown.set(result.uri, entry);
     return entry;
   }
@@ -48,24 +48,19 @@ export class SalienceStore {
     return uris;
   }
 
-  /** Move the ranges of `uri` through `changes`, dropping those the changes touch. Returns
-   * whether anything is shown there (and so needs repainting). */
-  applyChanges(uri: string, changes: readonly TextChange[]): boolean {
+  /** Hide what `uri` shows (its document was edited); true if it was painted until now. */
+  hide(uri: string): boolean {
     const entry = this.shown.get(uri);
-    if (entry === undefined || changes.length === 0) {
+    if (entry === undefined || entry.hidden) {
       return false;
     }
-    const moved: BucketRanges = new Map();
-    for (const [id, ranges] of entry.ranges) {
-      const kept = moveRanges(ranges, changes);
-      if (kept.length !== ranges.length) {
-        entry.edited = true;
-      }
-      if (kept.length > 0) {
-        moved.set(id, kept);
-      }
-    }
-    entry.ranges = moved;
+    entry.hidden = true;
     return true;
+  }
+
+  /** The ranges to paint on `uri` now (undefined: nothing, or hidden after an edit). */
+  paintable(uri: string): BucketRanges | undefined {
+    const entry = this.shown.get(uri);
+    return entry === undefined || entry.hidden ? undefined : entry.ranges;
   }
 }

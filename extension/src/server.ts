@@ -1,7 +1,8 @@
 /**
  * The language server process: find the interpreter (order in interpreter.ts), start the
  * client, restart on interpreter changes (debounced) and on crashes (bounded), and offer to
- * install the package when the interpreter lacks it.
+ * install the package when the interpreter lacks it. It also hands the server its settings:
+ * as `initializationOptions`, on `workspace/configuration` and on every change.
  */
 
 import { spawn } from 'node:child_process';
@@ -11,6 +12,7 @@ import * as vscode from 'vscode';
 import {
   CloseAction,
   type CloseHandlerResult,
+  DidChangeConfigurationNotification,
   ErrorAction,
   type ErrorHandlerResult,
   LanguageClient,
@@ -32,7 +34,7 @@ import {
   problemWith,
 } from './interpreter';
 import { SETTINGS_SECTION } from './protocol';
-import { interpreterSetting, serverSettings } from './settings';
+import type { ExtensionSettings } from './settings';
 
 export type ServerState = 'starting' | 'running' | 'stopped' | 'failed';
 
@@ -48,6 +50,7 @@ interface PythonExtensionApi {
 }
 
 export interface ServerHooks {
+  /** The client's middleware (the server adds its own `workspace/configuration` answer). */
   middleware: Middleware;
   /** Called with each new client once it runs (to attach notification handlers). */
   onClient(client: LanguageClient): vscode.Disposable[];
@@ -70,6 +73,7 @@ export class SalienceServer implements vscode.Disposable {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly output: vscode.LogOutputChannel,
+    private readonly settings: ExtensionSettings,
     private readonly hooks: ServerHooks,
   ) {
     this.disposables.push(
@@ -77,11 +81,14 @@ export class SalienceServer implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration(`${SETTINGS_SECTION}.interpreter`)) {
           this.scheduleRestart('the interpreter setting changed');
+        } else if (event.affectsConfiguration(SETTINGS_SECTION) && this.client?.isRunning() === true) {
+          // The server applies them (and repaints through resultChanged when colours change).
+          void this.client.sendNotification(DidChangeConfigurationNotification.type, { settings: { [SETTINGS_SECTION]: this.settings.forServer() } });
         }
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.scheduleRestart('the workspace is trusted now')),
       vscode.workspace.onDidChangeWorkspaceFolders(() => {
-        if (!interpreterSetting()) {
+        if (this.settings.interpreter() === undefined) {
           this.scheduleRestart('the workspace folders changed');
         }
       }),
@@ -116,7 +123,7 @@ export class SalienceServer implements vscode.Disposable {
     if (environments !== undefined) {
       this.disposables.push(
         environments.onDidChangeActiveEnvironmentPath(() => {
-          if (!interpreterSetting()) {
+          if (this.settings.interpreter() === undefined) {
             this.scheduleRestart("the Python extension's interpreter changed");
           }
         }),
@@ -155,7 +162,7 @@ export class SalienceServer implements vscode.Disposable {
     this.setState('starting');
     const trusted = vscode.workspace.isTrusted;
     const candidates = interpreterCandidates({
-      setting: interpreterSetting(),
+      setting: this.settings.interpreter(),
       pythonExtension: trusted ? await this.pythonExtensionInterpreter() : undefined,
       workspaceFolders: this.workspaceFolders(),
       trusted,
@@ -193,8 +200,21 @@ export class SalienceServer implements vscode.Disposable {
       outputChannel: this.output,
       traceOutputChannel: this.output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
-      initializationOptions: { [SETTINGS_SECTION]: serverSettings() },
-      middleware: this.hooks.middleware,
+      initializationOptions: { [SETTINGS_SECTION]: this.settings.forServer() },
+      middleware: {
+        ...this.hooks.middleware,
+        workspace: {
+          ...this.hooks.middleware.workspace,
+          configuration: async (params, token, next) => {
+            const answer = await next(params, token);
+            if (!Array.isArray(answer)) {
+              return answer;
+            }
+            const values = answer as unknown[];
+            return params.items.map((item, i): unknown => (item.section === SETTINGS_SECTION ? this.settings.forServer() : values[i]));
+          },
+        },
+      },
       errorHandler: {
         error: (): ErrorHandlerResult => ({ action: ErrorAction.Continue }),
         closed: (): CloseHandlerResult => this.onClosed(),

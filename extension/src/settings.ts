@@ -1,48 +1,38 @@
 /**
- * The `promptSalience.*` settings as they apply: in an untrusted workspace the interpreter,
- * the model and the cache folder come from user settings only, never from the workspace.
+ * The `promptSalience.*` settings as they apply, read with the keys and restrictions of the
+ * manifest (settingsManifest.ts): in an untrusted workspace the interpreter, the model and the
+ * cache folder come from user settings only, never from the workspace.
  */
 
 import * as vscode from 'vscode';
 
-import { DEFAULT_INTENSITY } from './colourBuckets';
 import { type ServerSettings, SETTINGS_SECTION } from './protocol';
+import { applyingValue, type Manifest, restrictedKeys, serverSettingKeys } from './settingsManifest';
 
-/** Settings a workspace may not choose while untrusted (see also `restrictedConfigurations`). */
-const RESTRICTED = new Set(['interpreter', 'model', 'cacheDir']);
+export class ExtensionSettings {
+  private readonly serverKeys: readonly string[];
+  private readonly restricted: ReadonlySet<string>;
 
-function setting<T>(key: string, fallback: T): T {
-  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-  if (RESTRICTED.has(key) && !vscode.workspace.isTrusted) {
-    const inspected = config.inspect<T>(key);
-    return inspected?.globalValue ?? inspected?.defaultValue ?? fallback;
+  /** `manifest`: the extension's `package.json` (`context.extension.packageJSON`). */
+  constructor(manifest: Manifest) {
+    this.serverKeys = serverSettingKeys(manifest, SETTINGS_SECTION);
+    this.restricted = restrictedKeys(manifest, SETTINGS_SECTION);
   }
-  return config.get<T>(key, fallback);
-}
 
-/** The interpreter setting as it applies here (empty: discover one). */
-export function interpreterSetting(): string | undefined {
-  const value = setting<string>('interpreter', '').trim();
-  return value.length > 0 ? value : undefined;
-}
+  private value(key: string): unknown {
+    const inspected = vscode.workspace.getConfiguration(SETTINGS_SECTION).inspect(key);
+    return applyingValue(inspected, { restricted: this.restricted.has(key), trusted: vscode.workspace.isTrusted });
+  }
 
-export function intensitySetting(): number {
-  const value = setting<number>('intensity', DEFAULT_INTENSITY);
-  return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : DEFAULT_INTENSITY;
-}
+  /** The interpreter setting as it applies here (undefined when empty: discover one). */
+  interpreter(): string | undefined {
+    const value = this.value('interpreter');
+    return typeof value === 'string' && value.trim().length > 0 ? value.trim() : undefined;
+  }
 
-/** What the server gets as `initializationOptions` and on every configuration change. */
-export function serverSettings(): ServerSettings {
-  const cacheDir = setting<string>('cacheDir', '').trim();
-  return {
-    model: setting<string>('model', 'gemma3_270m'),
-    precision: setting<string>('precision', 'float32'),
-    maxNewTokens: setting<number>('maxNewTokens', 32),
-    method: setting<string>('method', 'grad_l2'),
-    granularity: setting<string>('granularity', 'words'),
-    cacheDir: cacheDir.length > 0 ? cacheDir : null,
-    maxLength: setting<number>('maxLength', 2048),
-    chatTemplate: setting<string>('chatTemplate', 'auto'),
-    intensity: intensitySetting(),
-  };
+  /** What the server gets as `initializationOptions` and on every configuration change: the
+   * values as VS Code reports them (the server checks them and says what is wrong). */
+  forServer(): ServerSettings {
+    return Object.fromEntries(this.serverKeys.map((key) => [key, this.value(key)]));
+  }
 }

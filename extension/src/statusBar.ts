@@ -1,31 +1,15 @@
 /**
- * The status bar item (server and model state, method, granularity; the legend in its tooltip)
- * and the quick picks it opens.
+ * The status bar item (server and model state, method, granularity; the result's legend and
+ * caption in its tooltip) and the quick picks it opens, which list the server's choices.
  */
 
 import * as vscode from 'vscode';
 
-import { legendSteps, swatchOf } from './colourBuckets';
+import { legendLines } from './legend';
 import type { ModelState } from './modelWork';
-import { type ExplanationResult, GRANULARITIES, METHODS } from './protocol';
+import { type Choices, type ExplanationResult, type GranularityChoice, REGEX_GRANULARITY } from './protocol';
 import { shorten, topSegments } from './salienceRanges';
 import type { ServerState } from './server';
-
-const METHOD_DETAILS: Record<string, string> = {
-  grad_l2: 'Gradient L2 norm (LIT default): how sensitive the span is to each part; unsigned',
-  grad_dot_input: 'Gradient \u00b7 input: signed, orange = towards the span, blue = away',
-  integrated_gradients: 'Integrated gradients from a padding baseline: signed, slower',
-  segment_ablation: 'Hide each segment and measure the drop: signed, one pass per segment',
-};
-
-const GRANULARITY_DETAILS: Record<string, string> = {
-  tokens: 'each model token',
-  words: 'words (LIT default)',
-  sentences: 'sentences',
-  lines: 'lines',
-  paragraphs: 'paragraphs (blank-line separated)',
-  variables: 'one score per {{variable}} value, the template text as the rest',
-};
 
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -36,7 +20,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.command = 'promptSalience.showStatusMenu';
   }
 
-  update(server: ServerState, model: ModelState, result: ExplanationResult | undefined, intensity: number, visible: boolean): void {
+  update(server: ServerState, model: ModelState, result: ExplanationResult | undefined, visible: boolean): void {
     let icon = '$(symbol-color)';
     let state: string = model;
     if (server === 'starting') {
@@ -57,7 +41,7 @@ export class StatusBar implements vscode.Disposable {
     const view = result ? ` \u00b7 ${result.method} \u00b7 ${result.granularity}` : '';
     this.item.text = `${icon} Salience: ${state}${view}`;
     this.item.backgroundColor = server === 'failed' || model === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
-    this.item.tooltip = tooltip(server, model, result, intensity);
+    this.item.tooltip = tooltip(server, model, result);
     if (visible) {
       this.item.show();
     } else {
@@ -75,17 +59,17 @@ function background(): string {
   return kind === vscode.ColorThemeKind.Dark || kind === vscode.ColorThemeKind.HighContrast ? '#1e1e1e' : '#ffffff';
 }
 
-/** The legend as Markdown with colour swatches (opaque colours over the theme's background). */
-export function legendMarkdown(signed: boolean, intensity: number): string {
-  const lines = legendSteps(signed).map((step) => {
-    const colour = swatchOf(step.bucket, signed, intensity, background());
-    const swatch = colour === null ? '&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;' : `<span style="background-color:${colour};">&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;</span>`;
-    return `${swatch} ${step.label}`;
+/** The result's legend as Markdown with colour swatches (opaque colours over the theme's background). */
+export function legendMarkdown(result: ExplanationResult): string {
+  const blank = '&nbsp;'.repeat(6);
+  const lines = legendLines(result, background()).map((line) => {
+    const swatch = line.swatch === undefined ? blank : `<span style="background-color:${line.swatch};">${blank}</span>`;
+    return `${swatch} ${escape(line.label)}`;
   });
   return lines.join('<br>\n');
 }
 
-function tooltip(server: ServerState, model: ModelState, result: ExplanationResult | undefined, intensity: number): vscode.MarkdownString {
+function tooltip(server: ServerState, model: ModelState, result: ExplanationResult | undefined): vscode.MarkdownString {
   const markdown = new vscode.MarkdownString(undefined, true);
   markdown.supportHtml = true;
   markdown.isTrusted = false;
@@ -95,8 +79,9 @@ function tooltip(server: ServerState, model: ModelState, result: ExplanationResu
     return markdown;
   }
   markdown.appendMarkdown(`Explaining \u201c${escape(shorten(result.spanText, 60))}\u201d \u00b7 case \`${result.case}\` \u00b7 ${result.model}\n\n`);
-  markdown.appendMarkdown(`Method **${result.method}** \u00b7 granularity **${result.granularity}** \u00b7 intensity ${intensity}\n\n`);
-  markdown.appendMarkdown(`${legendMarkdown(result.signed, intensity)}\n\n`);
+  markdown.appendMarkdown(`Method **${result.method}** \u00b7 granularity **${result.granularity}** \u00b7 intensity ${result.scale.intensity}\n\n`);
+  markdown.appendMarkdown(`${escape(result.scale.caption)}\n\n`);
+  markdown.appendMarkdown(`${legendMarkdown(result)}\n\n`);
   const top = topSegments(result, 3).map((s) => `${s.rank}. \u201c${escape(shorten(s.text, 40))}\u201d (${s.score.toPrecision(3)})`);
   if (top.length > 0) {
     markdown.appendMarkdown(`Most salient: ${top.join(' \u00b7 ')}\n\n`);
@@ -109,22 +94,36 @@ function escape(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!<>|]/g, (c) => `\\${c}`);
 }
 
-export async function pickMethod(current: string | undefined): Promise<string | undefined> {
-  const items = METHODS.map((method) => ({ label: method, description: method === current ? '(current)' : undefined, detail: METHOD_DETAILS[method] }));
+export async function pickMethod(choices: Choices, current: string | undefined): Promise<string | undefined> {
+  const items = choices.methods.map((method) => ({
+    label: method.name,
+    description: method.name === current ? `${method.label} (current)` : method.label,
+    detail: `${method.description} \u00b7 ${method.signed ? 'signed' : 'unsigned'} \u00b7 ${method.cost}`,
+  }));
   return (await vscode.window.showQuickPick(items, { title: 'Prompt Salience: method', placeHolder: 'Explain the same span with another method (no new generation)' }))?.label;
 }
 
-export async function pickGranularity(current: string | undefined): Promise<string | undefined> {
-  const custom = 'regex\u2026';
-  const items = [...GRANULARITIES, custom].map((granularity) => ({
-    label: granularity,
-    description: granularity === current ? '(current)' : undefined,
-    detail: granularity === custom ? 'split the text where a regular expression matches (e.g. \\n+)' : GRANULARITY_DETAILS[granularity],
-  }));
+/** A granularity choice that stands for the parametrised form `regex:<separator>`. */
+function isRegexChoice(choice: GranularityChoice): boolean {
+  return choice.name === 'regex' || choice.name.startsWith(REGEX_GRANULARITY);
+}
+
+export async function pickGranularity(choices: Choices, current: string | undefined): Promise<string | undefined> {
+  // The server's entry for `regex:<separator>` (else one of our own) asks for the separator.
+  const custom = choices.granularities.find(isRegexChoice) ?? { name: REGEX_GRANULARITY, label: 'regular expression', description: 'split the text where a regular expression matches (e.g. \\n+)' };
+  const items = [...choices.granularities.filter((g) => !isRegexChoice(g)), custom].map((granularity) => {
+    const isCurrent = granularity === custom ? current?.startsWith(REGEX_GRANULARITY) === true : granularity.name === current;
+    return {
+      label: granularity === custom ? 'regex\u2026' : granularity.name,
+      description: isCurrent ? `${granularity.label} (current)` : granularity.label,
+      detail: granularity.description,
+      choice: granularity,
+    };
+  });
   const picked = await vscode.window.showQuickPick(items, { title: 'Prompt Salience: granularity', placeHolder: 'Group scores by (no new generation)' });
-  if (picked?.label !== custom) {
-    return picked?.label;
+  if (picked?.choice !== custom) {
+    return picked?.choice.name;
   }
   const separator = await vscode.window.showInputBox({ title: 'Split segments where this regular expression matches', value: '\\n+' });
-  return separator ? `regex:${separator}` : undefined;
+  return separator ? `${REGEX_GRANULARITY}${separator}` : undefined;
 }

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 
 import {
   parseCaseParams,
+  parseChoices,
   parseExplanationResult,
   parseOptionalResult,
   parseResultChanged,
@@ -19,6 +20,8 @@ describe('parseExplanationResult', () => {
     assert.equal(result.response.slice(result.span.start, result.span.end), result.spanText);
     assert.equal(result.scale.legend.length, 5);
     assert.equal(result.scale.legend[0].colour, null);
+    assert.equal(result.scale.legend[0].themeColour, null);
+    assert.equal(result.scale.legend[3].themeColour, 'promptSalience.unsigned3');
     assert.ok(result.segments.some((s) => s.ranges.length > 1));
     assert.ok(result.segments.some((s) => s.responseSpan !== null));
     assert.ok(result.segments.some((s) => s.rank === null));
@@ -49,8 +52,12 @@ describe('parseExplanationResult', () => {
       delete segment.rank;
       delete segment.responseSpan;
     }
+    for (const entry of (raw.scale as { legend: Record<string, unknown>[] }).legend) {
+      delete entry.themeColour;
+    }
     const result = parseExplanationResult(raw);
     assert.deepEqual(result.notes, {});
+    assert.ok(result.scale.legend.every((e) => e.themeColour === null));
     assert.equal(result.segments[0].rank, null);
     assert.equal(parseOptionalResult(null), null);
   });
@@ -67,5 +74,29 @@ describe('notifications and command arguments', () => {
     const params = parseCaseParams({ uri: 'file:///a.prompt', case: 'quiche', line: 1 });
     assert.deepEqual(params, { uri: 'file:///a.prompt', case: 'quiche', line: 1 });
     assert.throws(() => parseCaseParams({ case: 'x' }), /uri/);
+  });
+});
+
+describe('the choices request', () => {
+  const answer = {
+    methods: [
+      { name: 'grad_l2', label: 'Gradient L2 norm', description: 'how sensitive the span is to each part', signed: false, cost: 'one backward pass' },
+      { name: 'segment_ablation', label: 'Segment ablation', description: 'hide each segment', signed: true, cost: 'one forward pass per segment' },
+    ],
+    granularities: [{ name: 'words', label: 'Words', description: "LIT's default" }],
+  };
+
+  it('reads the methods and granularities in the order the server gave', () => {
+    const choices = parseChoices(answer);
+    assert.deepEqual(choices.methods.map((m) => m.name), ['grad_l2', 'segment_ablation']);
+    assert.equal(choices.methods[1].signed, true);
+    assert.equal(choices.methods[1].cost, 'one forward pass per segment');
+    assert.deepEqual(choices.granularities, answer.granularities);
+  });
+
+  it('names the field that is wrong', () => {
+    assert.throws(() => parseChoices({ ...answer, methods: [{ ...answer.methods[0], signed: 'no' }] }), /choices\.methods\[0\]\.signed should be true or false/);
+    assert.throws(() => parseChoices({ methods: answer.methods }), /choices\.granularities should be a list/);
+    assert.throws(() => parseChoices(null), ProtocolError);
   });
 });

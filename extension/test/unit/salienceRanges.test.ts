@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { bucketId } from '../../src/colourBuckets';
+import { bucketPaintKey } from '../../src/legend';
+import { type ExplanationResult, parseExplanationResult } from '../../src/protocol';
 import {
   codePointOffset,
   offsetToPosition,
@@ -9,12 +10,11 @@ import {
   promptBucketRanges,
   responseLines,
   responseView,
-  segmentBucket,
   selectionToSpan,
   SWATCH,
   topSegments,
 } from '../../src/salienceRanges';
-import { loadFixture, PROMPT_TEXT } from './fixture';
+import { loadFixture, PROMPT_TEXT, rawFixture } from './fixture';
 
 function textAt(text: string, range: { start: { line: number; character: number }; end: { line: number; character: number } }): string {
   return text.slice(positionToOffset(text, range.start), positionToOffset(text, range.end));
@@ -48,12 +48,12 @@ describe('mapping a result to the prompt document', () => {
     const ranges = promptBucketRanges(result);
     assert.ok(ranges.size >= 3, `buckets: ${[...ranges.keys()].join(', ')}`);
     for (const segment of result.segments) {
-      const id = bucketId(segmentBucket(result, segment), result.signed);
+      const key = bucketPaintKey(result, segment.bucket);
       for (const range of segment.ranges) {
         const painted = textAt(PROMPT_TEXT, range);
         assert.ok(segment.text.includes(painted.trim()), `"${painted}" is part of "${segment.text}"`);
-        if (id !== undefined) {
-          assert.ok(ranges.get(id)?.includes(range));
+        if (key !== undefined) {
+          assert.ok(ranges.get(key)?.includes(range));
         }
       }
     }
@@ -67,10 +67,33 @@ describe('mapping a result to the prompt document', () => {
     assert.ok(texts.includes('Cheese'), texts.join(' | '));
   });
 
-  it('agrees with the buckets the server sent', () => {
-    for (const segment of result.segments) {
-      assert.equal(segmentBucket(result, segment), segment.bucket, segment.text);
+  it("paints each segment with its bucket's theme colour from the server's legend", () => {
+    const ranges = promptBucketRanges(result);
+    for (const segment of result.segments.filter((s) => s.ranges.length > 0)) {
+      const entry = result.scale.legend.find((e) => e.bucket === segment.bucket);
+      assert.ok(entry, `bucket ${segment.bucket} is in the legend`);
+      const painted = [...ranges.entries()].filter(([, list]) => segment.ranges.some((r) => list.includes(r))).map(([key]) => key);
+      assert.deepEqual(painted, entry.themeColour === null ? [] : [entry.themeColour], segment.text);
     }
+  });
+
+  it('paints with the literal colours when the legend has no theme colours', () => {
+    const raw = rawFixture();
+    const scale = raw.scale as { legend: Record<string, unknown>[] };
+    for (const entry of scale.legend) {
+      entry.themeColour = null;
+      entry.colour = entry.colour === null ? null : '#ff000080';
+    }
+    // The server put every segment in bucket 2 but the first, in bucket 0: the client takes its word for it.
+    const segments = raw.segments as Record<string, unknown>[];
+    segments.forEach((segment, i) => (segment.bucket = i === 0 ? 0 : 2));
+    const restyled: ExplanationResult = parseExplanationResult(raw);
+    const ranges = promptBucketRanges(restyled);
+    assert.deepEqual([...ranges.keys()], ['#ff000080']);
+    const painted = ranges.get('#ff000080') ?? [];
+    assert.ok(restyled.segments[0].ranges.length > 0);
+    assert.ok(restyled.segments[0].ranges.every((r) => !painted.includes(r)), 'bucket 0 is not painted');
+    assert.equal(painted.length, restyled.segments.slice(1).flatMap((s) => s.ranges).length);
   });
 
   it('ranks the most salient segments', () => {
@@ -90,13 +113,21 @@ describe('the response view', () => {
     assert.match(view.text, /Explaining "Recommendation: You have to try it\."/);
   });
 
-  it('colours the response context before the span and a swatch per legend step', () => {
+  it('colours the response context before the span and a swatch per coloured legend entry', () => {
     const segments = [...view.segments.values()].flat().map((range) => textAt(view.text, range));
     assert.ok(segments.includes("it has cheese in it, which you don't like."));
     const swatches = [...view.swatches.entries()];
-    assert.equal(swatches.length, 4);
+    const coloured = result.scale.legend.filter((e) => e.themeColour !== null);
+    assert.deepEqual(swatches.map(([key]) => key), coloured.map((e) => e.themeColour));
     for (const [, ranges] of swatches) {
       assert.equal(textAt(view.text, ranges[0]), SWATCH);
+    }
+  });
+
+  it("writes the server's caption and legend labels", () => {
+    assert.ok(view.text.includes(result.scale.caption));
+    for (const entry of result.scale.legend) {
+      assert.ok(view.text.includes(`${SWATCH}  ${entry.label}\n`), entry.label);
     }
   });
 

@@ -1,0 +1,269 @@
+/**
+ * What the extension shows and how it follows the server: the results painted on prompt
+ * documents and in response views, the status bar, and the server's choices of methods and
+ * granularities. The server decides every fact (buckets, colours, where a result stands after
+ * an edit); the controller fetches results, paints those of the document's current version,
+ * and routes the user's gestures (commands.ts) to the server's commands.
+ */
+
+import * as vscode from 'vscode';
+import { CodeLensRequest, type LanguageClient } from 'vscode-languageclient/node';
+
+import { ModelWork } from './modelWork';
+import { Painter } from './painter';
+import {
+  type CaseParams,
+  CHOICES_REQUEST,
+  type Choices,
+  EXPLAIN_SPAN_COMMAND,
+  type ExplainSpanParams,
+  type ExplanationResult,
+  parseChoices,
+  parseOptionalResult,
+  parseResultChanged,
+  RESULT_CHANGED_NOTIFICATION,
+  RESULT_REQUEST,
+  type ResultChangedParams,
+  SET_VIEW_COMMAND,
+  type SetViewParams,
+  SETTINGS_SECTION,
+  type TextSpan,
+} from './protocol';
+import { CLEARED, CLOSED, EDITED, RESTARTED, ResponseViews, RESPONSE_SCHEME } from './responseView';
+import type { SalienceServer } from './server';
+import { SalienceStore } from './salienceStore';
+import { StatusBar } from './statusBar';
+
+/** Our language (not VS Code's own `prompt`, which is chat prompt files) and LIT datasets. */
+const PROMPT_LANGUAGES = new Set(['prompt-salience', 'jsonl']);
+
+export function isPromptDocument(document: vscode.TextDocument): boolean {
+  return PROMPT_LANGUAGES.has(document.languageId) || /\.(prompt|jsonl)$/i.test(document.uri.path);
+}
+
+/** Results the server computed for our own command: its answer is shown, no need to fetch. */
+const ANSWERED_REASONS = new Set(['computed', 'explained']);
+
+function caseKey(uri: string, caseName: string): string {
+  return `${uri}#${caseName}`;
+}
+
+export class SalienceController implements vscode.Disposable {
+  readonly store = new SalienceStore();
+  readonly work: ModelWork;
+  readonly views: ResponseViews;
+  private readonly painter = new Painter();
+  private readonly statusBar = new StatusBar();
+  private lastResult: ExplanationResult | undefined;
+  private choices: Promise<Choices | undefined> | undefined;
+  /** The latest fetch or answer per case: an older one that lands later is not shown. */
+  private readonly tickets = new Map<string, number>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly server: SalienceServer,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    this.work = new ModelWork(() => this.server.client, output, (uri) => this.refreshCodeLenses(uri));
+    this.views = new ResponseViews(this.painter, (result, span) => void this.explainSpan(result, span));
+    this.disposables.push(
+      this.painter,
+      this.statusBar,
+      this.work,
+      this.views,
+      server.onDidChangeState(() => this.onServerState()),
+      this.work.onDidChangeModelState(() => this.updateStatus()),
+      vscode.window.onDidChangeActiveTextEditor(() => this.updateStatus()),
+      vscode.window.onDidChangeVisibleTextEditors((editors) => {
+        for (const editor of editors) {
+          if (this.store.get(editor.document.uri.toString()) !== undefined) {
+            this.painter.paint(editor, this.store.paintable(editor.document.uri.toString()));
+          }
+        }
+      }),
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        // The server moves or drops the result and says so; until then nothing stale shows.
+        if (event.contentChanges.length > 0 && this.store.hide(event.document.uri.toString())) {
+          this.paintPrompt(event.document.uri.toString());
+        }
+      }),
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        if (this.store.clear(document.uri.toString())) {
+          this.views.markStale(document.uri.toString(), CLOSED);
+        }
+      }),
+    );
+  }
+
+  /** Handlers for a new client's notifications (they are disposed with the client). */
+  listen(client: LanguageClient): vscode.Disposable[] {
+    return [client.onNotification(RESULT_CHANGED_NOTIFICATION, (raw: unknown) => this.onResultChanged(parseResultChanged(raw)))];
+  }
+
+  /** Ask for the server's CodeLens again: it refreshes them after results, not after a
+   * cancelled or failed run, whose "Running…" lens would otherwise stay. */
+  private refreshCodeLenses(uri: string): void {
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+    if (document !== undefined) {
+      this.server.client?.getFeature(CodeLensRequest.method).getProvider(document)?.onDidChangeCodeLensEmitter.fire();
+    }
+  }
+
+  // -- drawing ---------------------------------------------------------------------------
+  paintPrompt(uri: string): void {
+    for (const editor of vscode.window.visibleTextEditors) {
+      if (editor.document.uri.toString() === uri) {
+        this.painter.paint(editor, this.store.paintable(uri));
+      }
+    }
+  }
+
+  /** The result for the status bar and the pickers: the active editor's, else the last one. */
+  currentResult(): ExplanationResult | undefined {
+    const editor = vscode.window.activeTextEditor;
+    const inView = this.views.resultOf(editor);
+    if (inView !== undefined) {
+      return inView.stale !== undefined ? undefined : inView.result;
+    }
+    if (editor !== undefined && isPromptDocument(editor.document)) {
+      return this.store.get(editor.document.uri.toString())?.result;
+    }
+    const last = this.lastResult;
+    return last !== undefined && this.store.get(last.uri)?.result === last ? last : undefined;
+  }
+
+  updateStatus(): void {
+    const editor = vscode.window.activeTextEditor;
+    const relevant = editor !== undefined && (isPromptDocument(editor.document) || editor.document.uri.scheme === RESPONSE_SCHEME);
+    this.statusBar.update(this.server.state, this.work.modelState, this.currentResult(), relevant);
+  }
+
+  /** A new ticket for a case: what an older ticket brings afterwards is not shown. */
+  private nextTicket(uri: string, caseName: string): () => boolean {
+    const key = caseKey(uri, caseName);
+    const ticket = (this.tickets.get(key) ?? 0) + 1;
+    this.tickets.set(key, ticket);
+    return () => this.tickets.get(key) === ticket;
+  }
+
+  async fetchResult(params: CaseParams): Promise<ExplanationResult | null> {
+    const client = this.server.client;
+    if (client === undefined) {
+      return null;
+    }
+    return parseOptionalResult(await client.sendRequest(RESULT_REQUEST, params));
+  }
+
+  /** Paint `result` on its prompt and in its response view, if it belongs to the document's
+   * current version; otherwise the server's next `resultChanged` brings the one that does. */
+  async show(result: ExplanationResult, reveal: boolean): Promise<void> {
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === result.uri);
+    if (document !== undefined && document.version !== result.version) {
+      this.output.info(`Not painting ${result.case} of version ${result.version}: the document is at version ${document.version}.`);
+      return;
+    }
+    this.store.set(result);
+    this.lastResult = result;
+    this.paintPrompt(result.uri);
+    await this.views.show(result, reveal);
+    this.updateStatus();
+  }
+
+  /** Run a server command that answers a result (a CodeLens, a picker) and show its answer. */
+  async runCommand(command: string, params: CaseParams | ExplainSpanParams | SetViewParams, title: string, reveal: boolean): Promise<ExplanationResult | undefined> {
+    const result = await this.work.command(command, params, title);
+    if (result !== undefined) {
+      this.nextTicket(result.uri, result.case); // fetches begun before this answer are older
+      await this.show(result, reveal);
+    }
+    return result;
+  }
+
+  explainSpan(result: ExplanationResult, span: TextSpan): Promise<unknown> {
+    const text = result.response.slice(span.start, span.end).trim();
+    const title = `Prompt Salience: explaining \u201c${text.length > 40 ? `${text.slice(0, 39)}\u2026` : text}\u201d`;
+    return this.runCommand(EXPLAIN_SPAN_COMMAND, { uri: result.uri, case: result.case, start: span.start, end: span.end }, title, false);
+  }
+
+  /** Show the current result with another method or granularity (no new generation); with
+   * nothing shown, the user setting changes for the next run. */
+  async switchView(change: { method?: string; granularity?: string }): Promise<void> {
+    const result = this.currentResult();
+    if (result === undefined) {
+      const [key, value] = change.method !== undefined ? ['method', change.method] : ['granularity', change.granularity];
+      await vscode.workspace.getConfiguration(SETTINGS_SECTION).update(key, value, vscode.ConfigurationTarget.Global);
+      void vscode.window.showInformationMessage(`No salience is shown: the ${key} ${value} applies to the next run (a prompt file's front-matter wins).`);
+      return;
+    }
+    const title = change.method !== undefined ? `Prompt Salience: method ${change.method}` : `Prompt Salience: granularity ${change.granularity ?? ''}`;
+    await this.runCommand(SET_VIEW_COMMAND, { uri: result.uri, case: result.case, ...change }, title, false);
+  }
+
+  clearHighlights(): void {
+    for (const uri of this.store.clearAll()) {
+      this.paintPrompt(uri);
+      this.views.markStale(uri, CLEARED);
+    }
+    this.updateStatus();
+  }
+
+  /** The methods and granularities the server offers (asked once per server start). */
+  choicesNow(): Promise<Choices | undefined> {
+    const client = this.server.client;
+    if (this.choices === undefined && client?.isRunning() === true) {
+      this.choices = client
+        .sendRequest(CHOICES_REQUEST, {})
+        .then(parseChoices)
+        .catch((error: unknown) => {
+          this.output.error(`The server did not list its methods and granularities: ${String(error)}`);
+          this.choices = undefined; // ask again next time
+          return undefined;
+        });
+    }
+    return this.choices ?? Promise.resolve(undefined);
+  }
+
+  // -- server events ---------------------------------------------------------------------
+  private onResultChanged(params: ResultChangedParams): void {
+    if (!params.available) {
+      this.nextTicket(params.uri, params.case);
+      if (this.store.clear(params.uri, params.case)) {
+        this.paintPrompt(params.uri);
+      }
+      this.views.markStale(params.uri, params.reason === 'closed' ? CLOSED : EDITED, params.case);
+      this.updateStatus();
+      return;
+    }
+    if (ANSWERED_REASONS.has(params.reason) && this.work.isRunning({ uri: params.uri, case: params.case })) {
+      return; // the command's own answer is shown when it comes
+    }
+    // Computed by another gesture, moved by an edit, or restyled: fetch and paint it.
+    const isLatest = this.nextTicket(params.uri, params.case);
+    void this.fetchResult({ uri: params.uri, case: params.case }).then(async (result) => {
+      if (result !== null && isLatest()) {
+        await this.show(result, false);
+      }
+    });
+  }
+
+  private onServerState(): void {
+    if (this.server.state !== 'running') {
+      // A new server process knows no results (what is shown can no longer be explained),
+      // and may offer other methods.
+      this.choices = undefined;
+      for (const uri of this.store.clearAll()) {
+        this.paintPrompt(uri);
+        this.views.markStale(uri, RESTARTED);
+      }
+    } else {
+      void this.choicesNow();
+    }
+    this.updateStatus();
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables) {
+      disposable.dispose();
+    }
+  }
+}
