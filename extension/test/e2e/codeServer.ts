@@ -31,7 +31,19 @@ export interface HelperState {
     uri: string;
     version: number;
     dirty: boolean;
-    result: { case: string; version: number; method: string; granularity: string; span: { start: number; end: number }; spanText: string; response: string; segments: number } | null;
+    result: {
+      case: string;
+      version: number;
+      method: string;
+      granularity: string;
+      span: { start: number; end: number };
+      spanText: string;
+      response: string;
+      segments: number;
+      /** The server's colour scale: the intensity it applied and its legend. */
+      intensity: number;
+      legend: { bucket: number; colour: string | null; themeColour: string | null }[];
+    } | null;
     hover: string | null;
   }[];
 }

@@ -104,6 +104,27 @@ function overlaps(a: Box, b: Box): boolean {
   return dx > 2 && dy > 2;
 }
 
+type Legend = NonNullable<HelperState['shown'][number]['result']>['legend'];
+
+/** The entry of the server's legend whose `#rrggbbaa` colour is the CSS colour `css`, if any. */
+function legendEntryOf(css: string, legend: Legend): Legend[number] | undefined {
+  const [r, g, b, a = 1] = (css.match(/[\d.]+/g) ?? []).map(Number);
+  return legend.find((entry) => {
+    if (entry.colour === null) {
+      return false;
+    }
+    const [er, eg, eb, ea] = [1, 3, 5, 7].map((i) => parseInt((entry.colour ?? '').slice(i, i + 2), 16));
+    return er === r && eg === g && eb === b && Math.abs(ea / 255 - a) < 0.01;
+  });
+}
+
+/** Every painted colour is one the server's legend gave. */
+function assertLegendColours(painted: Decoration[], legend: Legend): void {
+  for (const decoration of painted) {
+    assert.ok(legendEntryOf(decoration.colour, legend), `${decoration.colour} is in the legend ${JSON.stringify(legend)}`);
+  }
+}
+
 function signature(found: Decoration[]): string {
   return found
     .map((d) => `${d.colour}@${Math.round(d.box.x)},${Math.round(d.box.y)},${Math.round(d.box.w)}`)
@@ -191,6 +212,9 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     const painted = await decorations(page, 0);
     const colours = new Set(painted.map((d) => d.colour));
     assert.ok(colours.size >= 3, `several colours on the prompt: ${[...colours].join(' ')}`);
+    // At the default intensity the server names theme colours, whose defaults are its colours.
+    assert.ok(result.legend.every((e) => (e.bucket === 0) === (e.themeColour === null)), JSON.stringify(result.legend));
+    assertLegendColours(painted, result.legend);
     const value = await textBox(page, 0, 'Quiche Lorraine');
     assert.ok(value, 'the front-matter value is on screen');
     assert.ok(painted.some((d) => overlaps(d.box, value)), 'the variable value is painted');
@@ -254,7 +278,7 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     await page.waitForTimeout(500);
     await shot('granularity-words');
     assert.equal(runs(state), runs(stateBefore), 'no new run');
-    assert.equal(state.history[state.history.length - 1].kind, 'promptSalience/setView');
+    assert.equal(state.history[state.history.length - 1].kind, 'promptSalience.setView');
     assert.equal(shownPrompt(state)?.result?.response, shownPrompt(stateBefore)?.result?.response);
     assert.equal(shownPrompt(state)?.result?.spanText, RECOMMENDATION);
     const after = await decorations(page, 0);
@@ -297,10 +321,14 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     // Signed map, 3 levels: opacities 0.8 * (1, 2, 3) / 3; the strongest bucket is at 0.8.
     await waitFor('stronger colours', async () => ((await decorations(page, 0)).some((d) => /, 0\.8\)$/.test(d.colour)) ? true : undefined), 20000);
     await shot('intensity-0.8');
-    const state = session.state();
-    assert.equal(state?.serverStarts, before.serverStarts, 'no restart');
-    assert.ok(state);
-    assert.equal(shownPrompt(state)?.result?.method, 'grad_dot_input', 'the result is still shown');
+    const state = await session.waitForState('the restyled result', (s) => shownPrompt(s)?.result?.intensity === 0.8, 10000);
+    assert.equal(state.serverStarts, before.serverStarts, 'no restart');
+    const result = shownPrompt(state)?.result;
+    assert.equal(result?.method, 'grad_dot_input', 'the result is still shown');
+    assert.ok(result);
+    // Away from the default intensity the server's legend gives literal colours, painted as they are.
+    assert.ok(result.legend.every((e) => e.themeColour === null), JSON.stringify(result.legend));
+    assertLegendColours(await decorations(page, 0), result.legend);
   });
 
   it("exports the engine's HTML report of what is shown", async () => {
@@ -322,7 +350,7 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     await page.keyboard.press('Escape');
   });
 
-  it('removes the decorations an edit touches', async () => {
+  it('hides the salience at an edit, and the server drops what the edit touched', async () => {
     const body = await textBox(page, 0, 'Analyze a menu item');
     assert.ok(body);
     const painted = (await decorations(page, 0)).filter((d) => d.box.y >= body.y - 1 && d.box.w > 20);

@@ -64,6 +64,8 @@ function activate(context) {
             spanText: result.spanText,
             response: result.response,
             segments: result.segments.length,
+            intensity: result.scale.intensity,
+            legend: result.scale.legend.map((e) => ({ bucket: e.bucket, colour: e.colour, themeColour: e.themeColour })),
           } : null,
           hover,
         });
