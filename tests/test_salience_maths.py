@@ -7,9 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from prompt_salience.salience.names import METHOD_NAMES, SIGNED_METHODS
 from prompt_salience.salience.objective import SpanObjective
-from prompt_salience.salience.registry import METHODS, get_method, method_names
+from prompt_salience.salience.registry import get_method, methods
 from tiny_models import tiny_gemma2, tiny_gemma3
 
 RNG = np.random.default_rng(1234)
@@ -47,9 +46,21 @@ def _assert_close_f32(actual: np.ndarray, expected: np.ndarray) -> None:
     )
 
 
-def test_registry_matches_the_jax_free_name_list() -> None:
-    assert set(method_names()) == set(METHOD_NAMES)
-    assert {n for n in METHOD_NAMES if METHODS[n].signed} == set(SIGNED_METHODS)
+def test_every_method_scores_only_attributable_tokens_with_the_sign_it_declares(model) -> None:  # type: ignore[no-untyped-def]
+    # Its own generator: the module's RNG feeds the other tests their usual sequences.
+    ids = [2, *np.random.default_rng(99).integers(3, 97, size=25).tolist()]
+    objective = SpanObjective(model, ids, 20, 24)
+    groups = [[i] for i in range(1, 24)]  # one segment per token, for segment methods
+    for cls in methods():
+        scores = cls().attribute(objective, groups).token_scores
+        assert scores.shape == (24,), cls.name
+        assert scores[0] == 0, cls.name  # BOS
+        assert np.all(scores[20:] == 0), cls.name  # the span itself
+        assert np.any(scores[1:20] != 0), cls.name
+        if cls.signed:
+            assert np.any(scores < 0), cls.name
+        else:
+            assert np.all(scores >= 0), cls.name
 
 
 def test_gradient_matches_finite_differences(model) -> None:  # type: ignore[no-untyped-def]

@@ -145,12 +145,12 @@ def _prepare(args: argparse.Namespace, err: Console) -> int:
 def _check(files: Sequence[str], out: Console, err: Console) -> int:
     from .prompt.documents import read_document
     from .prompt.line_index import line_column
-    from .salience.names import METHOD_NAMES
+    from .salience.registry import method_names
 
     bad = 0
     for name in files:
         try:
-            document = read_document(name, known_methods=METHOD_NAMES)
+            document = read_document(name, known_methods=method_names())
         except PromptSalienceError as error:
             err.print(f"error: {error.one_line()}")
             bad += 1
@@ -166,9 +166,9 @@ def _check(files: Sequence[str], out: Console, err: Console) -> int:
 
 def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
     from .prompt.documents import read_document
-    from .salience.names import METHOD_NAMES
+    from .salience.registry import method_names
 
-    document = read_document(args.file, known_methods=METHOD_NAMES)
+    document = read_document(args.file, known_methods=method_names())
     # Warnings (an unused variable) usually mean the template is not what its author thinks,
     # so a run stops on them too unless --allow-warnings says to go on.
     blocking = document.errors or (() if args.allow_warnings else document.problems)
@@ -250,12 +250,9 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def _validate(settings: RunSettings, args: argparse.Namespace) -> None:
     from .engine.segmentation import check_granularity
-    from .salience.names import METHOD_NAMES
+    from .salience.registry import method_class
 
-    if settings.method not in METHOD_NAMES:
-        raise PromptSalienceError(
-            f"Unknown method {settings.method!r}.", f"Use one of: {', '.join(METHOD_NAMES)}."
-        )
+    method_class(settings.method)
     check_granularity(settings.granularity)
     if not 0.0 <= args.intensity <= 1.0:
         raise PromptSalienceError(

@@ -13,9 +13,10 @@ from ..models.model_spec import DEFAULT_MODEL, ModelSpec
 from ..models.shapes import DEFAULT_MAX_LENGTH
 from ..prompt.chat_template import USER_TURN, wrap_for_chat
 from ..prompt.parsed_prompt import PromptFile, PromptSettings
-from ..prompt.template import render_case
 from ..prompt.source_map import SourceMap
+from ..prompt.template import render_case
 from ..results import CharSpan, SalienceResult
+from ..salience.registry import method_class
 from .segmentation import DEFAULT_GRANULARITY
 from .span_selection import check_span, find_span
 
@@ -159,7 +160,6 @@ def _default_span(
         return find_span(response, None)
 
 
-def method_options(settings: RunSettings) -> dict[str, float]:
-    if settings.method == "integrated_gradients":
-        return {"steps": float(settings.ig_steps)}
-    return {}
+def method_options(settings: RunSettings, method: str | None = None) -> dict[str, float]:
+    """The options of `method` (default: the settings' method) as the settings hold them."""
+    return method_class(method or settings.method).options_from(settings)

@@ -20,8 +20,9 @@ from ..errors import Cancelled, InputTooLongError, PromptSalienceError, SpanErro
 from ..models.shapes import DEFAULT_MAX_LENGTH
 from ..prompt.source_map import SourceMap
 from ..results import CharSpan, SalienceResult, ScoredSegment
+from ..salience.method import Attribution
 from ..salience.objective import SpanObjective
-from ..salience.registry import Attribution, get_method
+from ..salience.registry import get_method
 from .segmentation import group_tokens, segment_text, sum_by_segment
 from .span_selection import check_span
 from .token_budget import GENERATE_LABEL, TARGET_LABEL, overflow

@@ -30,7 +30,7 @@ from ..engine.span_selection import check_span, find_span
 from ..errors import Cancelled, PromptSalienceError, SpanError
 from ..models.model_spec import parse_model_spec
 from ..results import CharSpan, SalienceResult
-from ..salience.names import METHOD_NAMES
+from ..salience.registry import method_class
 from .explanations import Explanation, dependency_extents
 from .open_documents import OpenDocument
 from .positions import TextUnits
@@ -179,9 +179,7 @@ async def _explain(
     generation = explanation.generation
     assert generation is not None
     key = server.model_key(explanation.spec, explanation.settings.precision)
-    options = method_options(explanation.settings) if method == explanation.settings.method else {}
-    if method == "integrated_gradients" and not options:
-        options = {"steps": float(explanation.settings.ig_steps)}
+    options = method_options(explanation.settings, method)
 
     def job(progress: WorkProgress, cancel: threading.Event) -> SalienceResult:
         explainer = _explainer(server, key, explanation.settings.max_length, progress, cancel)
@@ -363,10 +361,7 @@ def _chosen_span(response: str, params: ExplainSpanParams, encoding: str) -> Cha
 
 
 def _check_view(method: str, granularity: str) -> None:
-    if method not in METHOD_NAMES:
-        raise PromptSalienceError(
-            f"Unknown method {method!r}.", f"Use one of: {', '.join(METHOD_NAMES)}."
-        )
+    method_class(method)
     check_granularity(granularity)
 
 

@@ -18,7 +18,7 @@ from ..engine.segmentation import check_granularity
 from ..errors import PromptSalienceError
 from ..models.model_spec import PRECISIONS, parse_model_spec
 from ..report.colour_scale import check_intensity
-from ..salience.names import METHOD_NAMES
+from ..salience.registry import method_class
 from .protocol import SETTINGS_SECTION, ServerSettings
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -70,8 +70,8 @@ def _check(name: str, value: object) -> object:
         parse_model_spec(value)
     elif name == "precision" and value not in PRECISIONS:
         raise ValueError(f"unknown precision {value!r}; use one of {', '.join(PRECISIONS)}.")
-    elif name == "method" and value not in METHOD_NAMES:
-        raise ValueError(f"unknown method {value!r}; use one of {', '.join(METHOD_NAMES)}.")
+    elif name == "method":
+        method_class(value)
     elif name == "granularity":
         check_granularity(value)
     elif name == "chat_template" and value not in CHAT_TEMPLATE_CHOICES:

@@ -1,4 +1,5 @@
-"""Salience maths: plain JAX on arrays. Methods live in `registry` keyed by name.
+"""Salience maths: plain JAX on arrays. Each method is one class in `methods/`; `registry`
+lists them.
 
-Nothing is imported here so that `salience.names` can be read without loading JAX.
+Nothing is imported here, so the registry can be read without loading JAX.
 """

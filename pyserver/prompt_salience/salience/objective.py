@@ -182,6 +182,12 @@ class SpanObjective:
         """Token indices whose scores mean something: after BOS, before the span."""
         return slice(1, self.span_start)
 
+    def only_attributable(self, scores: np.ndarray) -> np.ndarray:
+        """`scores` with every token outside `attributable` set to zero."""
+        out = np.zeros_like(scores)
+        out[self.attributable] = scores[self.attributable]
+        return out
+
     def value_and_grad(self, embeddings: jax.Array | None = None) -> tuple[float, np.ndarray]:
         """The objective and its gradient w.r.t. the embeddings, (T_real, d) float32."""
         emb = self.embeddings if embeddings is None else embeddings

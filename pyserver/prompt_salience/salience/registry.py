@@ -1,67 +1,68 @@
-"""The registry of salience methods. Adding a method is one class with `@register`."""
+"""The registry of salience methods: every `SalienceMethod` class in `salience/methods/`.
+
+It is the only list of methods. Adding a method is one module there (plus its test): the
+registry imports each module of the package and keeps the classes defined in it. Reading it
+imports no JAX (method modules import the maths inside `attribute`), so names can be checked
+at typing speed.
+"""
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from typing import ClassVar
-
-import numpy as np
+import difflib
+import importlib
+import inspect
+import pkgutil
+from functools import cache
 
 from ..errors import PromptSalienceError
-from .objective import SpanObjective
+from . import methods as methods_package
+from .method import MethodOption, SalienceMethod
 
 
-@dataclass(frozen=True)
-class Attribution:
-    """Scores for the tokens of a sequence (index 0 = BOS), zero outside the attributable range,
-    and optional numeric notes (e.g. the completeness gap of integrated gradients)."""
-
-    token_scores: np.ndarray
-    notes: dict[str, float] = field(default_factory=dict)
-
-
-class SalienceMethod(ABC):
-    """One way of scoring inputs for a span. `signed` methods have scores of both signs."""
-
-    name: ClassVar[str]
-    label: ClassVar[str]
-    signed: ClassVar[bool]
-    # Methods that score whole segments (ablation) get the token groups of the granularity.
-    scores_segments: ClassVar[bool] = False
-
-    def __init__(self, **options: float) -> None:
-        self.options = options
-
-    @abstractmethod
-    def attribute(
-        self, objective: SpanObjective, groups: list[list[int]] | None = None
-    ) -> Attribution:
-        """Score the tokens (`groups`: token indices per segment, for segment methods)."""
+@cache
+def methods() -> tuple[type[SalienceMethod], ...]:
+    """Every method, in the order users see them."""
+    found: dict[str, type[SalienceMethod]] = {}
+    for module_info in pkgutil.iter_modules(methods_package.__path__):
+        module = importlib.import_module(f"{methods_package.__name__}.{module_info.name}")
+        for value in vars(module).values():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, SalienceMethod)
+                and value.__module__ == module.__name__
+                and not inspect.isabstract(value)
+            ):
+                if value.name in found:
+                    raise RuntimeError(f"two salience methods are named {value.name!r}")
+                found[value.name] = value
+    return tuple(sorted(found.values(), key=lambda cls: (cls.order, cls.name)))
 
 
-METHODS: dict[str, type[SalienceMethod]] = {}
+def method_names() -> tuple[str, ...]:
+    return tuple(cls.name for cls in methods())
 
 
-def register(cls: type[SalienceMethod]) -> type[SalienceMethod]:
-    METHODS[cls.name] = cls
-    return cls
-
-
-def method_names() -> list[str]:
-    _load_builtin_methods()
-    return list(METHODS)
+def method_class(name: str) -> type[SalienceMethod]:
+    """The method called `name`. The one check of a method name: an unknown one raises
+    PromptSalienceError naming the closest method and every method."""
+    for cls in methods():
+        if cls.name == name:
+            return cls
+    names = method_names()
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"Did you mean `{close[0]}`? " if close else ""
+    raise PromptSalienceError(f"Unknown method {name!r}.", f"{hint}Use one of: {', '.join(names)}.")
 
 
 def get_method(name: str, **options: float) -> SalienceMethod:
-    _load_builtin_methods()
-    cls = METHODS.get(name)
-    if cls is None:
-        raise PromptSalienceError(
-            f"Unknown salience method {name!r}.", f"Use one of: {', '.join(METHODS)}."
-        )
-    return cls(**options)
+    """An instance of method `name` with these options (others at their defaults)."""
+    return method_class(name)(**options)
 
 
-def _load_builtin_methods() -> None:
-    from . import ablation, gradients, integrated_gradients  # noqa: F401  (they register)
+def method_option(setting: str) -> MethodOption:
+    """The method option read from run setting `setting` (settings take defaults from it)."""
+    for cls in methods():
+        for option in cls.options:
+            if option.setting == setting:
+                return option
+    raise KeyError(f"no salience method reads the setting {setting!r}")

@@ -14,7 +14,7 @@ import attrs
 from lsprotocol.types import TEXT_DOCUMENT_CODE_LENS, CodeLens, CodeLensParams, Command, Range
 
 from ...engine.segmentation import GRANULARITIES
-from ...salience.names import METHOD_NAMES
+from ...salience.registry import method_names
 from ..explanations import Explanation
 from ..language_server import PromptSalienceServer
 from ..open_documents import OpenDocument
@@ -82,7 +82,7 @@ def _result_lenses(
             where,
             f"Method: {result.method} ▸",
             SET_VIEW_COMMAND,
-            SetViewParams(uri, case, method=_next(METHOD_NAMES, result.method)),
+            SetViewParams(uri, case, method=_next(method_names(), result.method)),
         ),
         _lens(
             where,

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import jax.numpy as jnp
-import numpy as np
+from typing import TYPE_CHECKING
 
-from .objective import SpanObjective
-from .registry import Attribution, SalienceMethod, register
+from ..method import Attribution, MethodOption, SalienceMethod
+
+if TYPE_CHECKING:
+    from ..objective import SpanObjective
 
 BATCH = 8  # path points per compiled call: bounds memory, keeps one compiled shape
 
 
-@register
 class IntegratedGradients(SalienceMethod):
     """(e_i - b_i) . mean over the straight path of the gradient (midpoint rule, `steps` points).
 
@@ -23,12 +23,19 @@ class IntegratedGradients(SalienceMethod):
 
     name = "integrated_gradients"
     label = "Integrated Gradients"
+    description = "Integrated gradients from a padding baseline: signed."
     signed = True
+    cost = "{steps} backward passes"
+    order = 30
+    options = (MethodOption("steps", setting="ig_steps", default=16),)
 
     def attribute(
         self, objective: SpanObjective, groups: list[list[int]] | None = None
     ) -> Attribution:
-        steps = int(self.options.get("steps", 16))
+        import jax.numpy as jnp
+        import numpy as np
+
+        steps = int(self.option_values["steps"])
         if steps < 1:
             raise ValueError("integrated gradients needs at least one step")
         emb = objective.embeddings  # padded (T, d)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import jax.numpy as jnp
-import numpy as np
+from typing import TYPE_CHECKING
 
-from .objective import SpanObjective
-from .registry import Attribution, SalienceMethod, register
+from ..method import Attribution, SalienceMethod
+
+if TYPE_CHECKING:
+    from ..objective import SpanObjective
 
 BATCH = 8
 
 
-@register
 class SegmentAblation(SalienceMethod):
     """score(segment) = log p(span) - log p(span | segment hidden).
 
@@ -24,12 +24,18 @@ class SegmentAblation(SalienceMethod):
 
     name = "segment_ablation"
     label = "Segment ablation"
+    description = "Log-probability drop when a segment is hidden: signed."
     signed = True
+    cost = "one forward pass per segment"
+    order = 40
     scores_segments = True
 
     def attribute(
         self, objective: SpanObjective, groups: list[list[int]] | None = None
     ) -> Attribution:
+        import jax.numpy as jnp
+        import numpy as np
+
         keep = objective.attributable
         candidates = [[i for i in group if keep.start <= i < keep.stop] for group in (groups or [])]
         candidates = [g for g in candidates if g]
