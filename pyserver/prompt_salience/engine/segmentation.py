@@ -11,6 +11,7 @@ import bisect
 import difflib
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import regex  # type: ignore[import-untyped]
 
@@ -18,10 +19,41 @@ from ..errors import PromptSalienceError
 from ..prompt.source_map import SourceMap
 from ..results import CharSpan
 
-GRANULARITIES = ("tokens", "words", "sentences", "lines", "paragraphs", "variables")
-DEFAULT_GRANULARITY = "words"  # as in LIT
 REGEX_PREFIX = "regex:"
 DEFAULT_SEPARATOR = r"\n+"  # LIT's default custom separator
+
+
+@dataclass(frozen=True)
+class Granularity:
+    """A way of cutting text into segments, as users see it."""
+
+    name: str
+    label: str
+    description: str
+
+
+# The only list of granularities, in the order users see them. The last is the one
+# parametrised form: `regex:` followed by a separator pattern.
+GRANULARITY_CHOICES = (
+    Granularity("tokens", "Tokens", "Each model token."),
+    Granularity("words", "Words", "Words, split at whitespace (LIT's default)."),
+    Granularity("sentences", "Sentences", "Sentences, ending at . ! or ? within a line."),
+    Granularity("lines", "Lines", "Lines."),
+    Granularity("paragraphs", "Paragraphs", "Paragraphs, separated by blank lines."),
+    Granularity(
+        "variables",
+        "Variables",
+        "One segment per {{variable}} value; the template text in lines, "
+        "the response in sentences.",
+    ),
+    Granularity(
+        f"{REGEX_PREFIX}<separator>",
+        "Custom separator",
+        f"Split where a regular expression matches, e.g. `{REGEX_PREFIX}{DEFAULT_SEPARATOR}`.",
+    ),
+)
+GRANULARITIES = tuple(g.name for g in GRANULARITY_CHOICES if not g.name.startswith(REGEX_PREFIX))
+DEFAULT_GRANULARITY = "words"  # as in LIT
 # A user's separator runs on every request; a runaway pattern must not hang the server.
 REGEX_TIMEOUT_S = 1.0
 
