@@ -9,7 +9,7 @@ from lsprotocol.types import Position, Range, TextDocumentContentChangePartial
 from prompt_salience.engine.case_run import RunSettings, prepare_prompt
 from prompt_salience.lsp.explanations import Explanation, dependency_extents
 from prompt_salience.lsp.open_documents import OpenDocument
-from prompt_salience.lsp.positions import UTF8, UTF32, LineIndex, TextUnits
+from prompt_salience.lsp.positions import UTF8, UTF32, PositionIndex, TextUnits
 from prompt_salience.models.model_spec import parse_model_spec
 from prompt_salience.prompt.documents import parse_document
 
@@ -18,7 +18,7 @@ TEXT = "héllo 🎉 wörld\r\nsecond 😀 line\rthird\n"
 
 @pytest.mark.parametrize("offset", range(len(TEXT) + 1))
 def test_offsets_and_positions_round_trip(offset: int) -> None:
-    index = LineIndex(TEXT)
+    index = PositionIndex(TEXT)
     position = index.position_at(offset)
     if TEXT[offset - 1 : offset + 1] == "\r\n":  # between \r and \n: the line's end
         assert position == index.position_at(offset - 1)
@@ -28,21 +28,21 @@ def test_offsets_and_positions_round_trip(offset: int) -> None:
 
 
 def test_positions_count_utf16_units() -> None:
-    index = LineIndex(TEXT)
+    index = PositionIndex(TEXT)
     assert index.position_at(TEXT.index("wörld")) == Position(0, 9)  # 🎉 is 2 units
     assert index.offset_at(Position(0, 7)) == TEXT.index("🎉")  # inside the emoji: its start
     assert index.line_count == 4
 
 
 def test_out_of_range_positions_are_clamped() -> None:
-    index = LineIndex(TEXT)
+    index = PositionIndex(TEXT)
     assert index.offset_at(Position(0, 999)) == TEXT.index("\r\n")
     assert index.offset_at(Position(99, 0)) == len(TEXT)
 
 
 def test_other_encodings() -> None:
-    assert LineIndex(TEXT, UTF8).position_at(TEXT.index("wörld")) == Position(0, 12)
-    assert LineIndex(TEXT, UTF32).position_at(TEXT.index("wörld")) == Position(0, 8)
+    assert PositionIndex(TEXT, UTF8).position_at(TEXT.index("wörld")) == Position(0, 12)
+    assert PositionIndex(TEXT, UTF32).position_at(TEXT.index("wörld")) == Position(0, 8)
 
 
 def test_text_units() -> None:

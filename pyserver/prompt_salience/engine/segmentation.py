@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import regex  # type: ignore[import-untyped]
 
 from ..errors import PromptSalienceError
+from ..prompt.line_index import LineIndex
 from ..prompt.source_map import SourceMap
 from ..results import CharSpan
 
@@ -57,7 +58,6 @@ DEFAULT_GRANULARITY = "words"  # as in LIT
 # A user's separator runs on every request; a runaway pattern must not hang the server.
 REGEX_TIMEOUT_S = 1.0
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _WORD = re.compile(r"\S+")
 # A sentence ends at . ! ? (closing quotes/brackets included) when whitespace follows.
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’»)\]}]*(?=\s)")
@@ -144,11 +144,11 @@ def _split(text: str, start: int, end: int, granularity: str) -> Iterator[CharSp
         for match in _WORD.finditer(text, start, end):
             yield CharSpan(match.start(), match.end())
     elif granularity == "lines":
-        yield from _between(text, start, end, _LINE_BREAK.finditer(text, start, end))
+        yield from _lines(text, start, end)
     elif granularity == "paragraphs":
         yield from _between(text, start, end, _BLANK_LINE_SEPARATOR.finditer(text, start, end))
     elif granularity == "sentences":
-        for line in _between(text, start, end, _LINE_BREAK.finditer(text, start, end)):
+        for line in _lines(text, start, end):
             ends = _SENTENCE_END.finditer(text, line.start, line.end)
             yield from _between(text, line.start, line.end, ends, keep_separator=True)
     else:
@@ -161,6 +161,15 @@ def _split(text: str, start: int, end: int, granularity: str) -> Iterator[CharSp
                 "Use a simpler pattern (avoid nested repetition such as `(a+)+`).",
             ) from exc
         yield from _between(text, start, end, separators)
+
+
+def _lines(text: str, start: int, end: int) -> Iterator[CharSpan]:
+    """Trimmed, non-empty lines of text[start:end], cut where the shared line index cuts."""
+    lines = LineIndex(text[start:end])
+    for line_start, line_end in lines.line_spans():
+        span = trim(text, start + line_start, start + line_end)
+        if span is not None:
+            yield span
 
 
 def _between(

@@ -22,7 +22,7 @@ from ..prompt.documents import is_dataset, parse_document
 from ..prompt.parsed_prompt import PromptFile
 from ..salience.registry import method_names
 from .explanations import Explanation, TextEdit
-from .positions import UTF16, LineIndex
+from .positions import UTF16, PositionIndex
 
 PROMPT_SUFFIXES = (".prompt", ".jsonl")
 PROMPT_LANGUAGES = ("prompt", "prompt-salience", "jsonl")
@@ -66,7 +66,7 @@ class OpenDocument:
     explanations: dict[str, Explanation] = field(default_factory=dict)  # case -> finished run
     running: dict[str, Explanation] = field(default_factory=dict)  # case -> run in flight
     active_case: str | None = None  # the case last run or explained
-    _index: LineIndex | None = None
+    _index: PositionIndex | None = None
     _parse: Parse | None = None
     _parse_revision: int = -1
     _moved: set[str] = field(default_factory=set)  # finished results moved since the last parse
@@ -89,9 +89,9 @@ class OpenDocument:
         return is_dataset(self.name_for_parser)
 
     @property
-    def index(self) -> LineIndex:
+    def index(self) -> PositionIndex:
         if self._index is None:
-            self._index = LineIndex(self.text, self.encoding)
+            self._index = PositionIndex(self.text, self.encoding)
         return self._index
 
     # -- edits ------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 The engine counts code points (Python string indices). LSP counts, per line, in the session's
 position encoding: UTF-16 code units unless the client and server agreed on UTF-8 or UTF-32.
-Lines end at `\\r\\n`, `\\n` or `\\r` only (as LSP says; `str.splitlines` would also split at
-`\\u2028`, form feeds and others, which editors do not).
+Lines are those of the shared `prompt.line_index.LineIndex`: they end at `\\r\\n`, `\\n` or
+`\\r` only, as LSP says.
 
 Out-of-range input is clamped as the LSP specification asks: a line past the end means the end
 of the document, a character past the end of its line means the end of that line, and a
@@ -13,11 +13,10 @@ position inside a character (half of a surrogate pair) means the start of that c
 from __future__ import annotations
 
 import bisect
-import re
 
 from lsprotocol.types import Position, PositionEncodingKind, Range
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+from ..prompt.line_index import LineIndex
 
 UTF8 = str(PositionEncodingKind.Utf8.value)
 UTF16 = str(PositionEncodingKind.Utf16.value)
@@ -76,24 +75,12 @@ class TextUnits:
         return bisect.bisect_right(self._unit_starts, units) - 1
 
 
-class LineIndex:
-    """Line starts of a document's text, for offset <-> Position conversion."""
+class PositionIndex(LineIndex):
+    """A document's lines, for offset <-> Position conversion in the session's encoding."""
 
     def __init__(self, text: str, encoding: str = UTF16) -> None:
-        self.text = text
+        super().__init__(text)
         self.encoding = encoding
-        self.line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
-
-    @property
-    def line_count(self) -> int:
-        return len(self.line_starts)
-
-    def line_end(self, line: int) -> int:
-        """Offset just before the line break ending `line` (or the end of the text)."""
-        if line + 1 < len(self.line_starts):
-            end = self.line_starts[line + 1]
-            return end - 2 if self.text.startswith("\r\n", end - 2) else end - 1
-        return len(self.text)
 
     def offset_at(self, position: Position) -> int:
         """The code-point offset of `position`, clamped into the text."""
@@ -114,7 +101,7 @@ class LineIndex:
     def position_at(self, offset: int) -> Position:
         """The Position of code-point `offset` (clamped into the text)."""
         offset = min(max(offset, 0), len(self.text))
-        line = bisect.bisect_right(self.line_starts, offset) - 1
+        line = self.line_of(offset)
         start = self.line_starts[line]
         # An offset between \r and \n belongs to no position: round it back to the line's end.
         offset = min(offset, max(self.line_end(line), start))

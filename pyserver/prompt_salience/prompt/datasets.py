@@ -9,15 +9,14 @@ escape such as `\\n` or `\\u00e9` at its backslash).
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from ..errors import PromptFileError
+from .line_index import LineIndex
 from .parsed_prompt import PromptCase, PromptFile, PromptSettings, VariableValue
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _JSON_ESCAPES = {
     '"': '"',
     "\\": "\\",
@@ -46,12 +45,10 @@ class DatasetRecord:
 def load_dataset(text: str, path: str | None = None) -> list[DatasetRecord]:
     """The records of a `.jsonl` text; blank lines are skipped, keys other than ours ignored."""
     records = []
-    for number, match in enumerate(_LINE.finditer(text)):
-        line = match.group().rstrip("\r\n")
+    for number, (start, end) in enumerate(LineIndex(text).line_spans()):
+        line = text[start:end]
         if line.strip():
-            records.append(_record(text, match.start(), line, number, path))
-        if match.end() >= len(text):
-            break
+            records.append(_record(text, start, line, number, path))
     return records
 
 
