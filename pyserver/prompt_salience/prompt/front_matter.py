@@ -46,6 +46,7 @@ SETTING_KEYS = (
 )
 FRONT_MATTER_KEYS = (*SETTING_KEYS, "vars", "cases")
 CASE_KEYS = ("name", "vars", "target")
+
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STR_TAG = "tag:yaml.org,2002:str"
 _INT_TAG = "tag:yaml.org,2002:int"
@@ -106,7 +107,7 @@ def _yaml_error(lines: LineIndex, offset: int, what: str, path: str | None) -> P
 
 
 def suggest(word: str, choices: Collection[str]) -> str:
-    """ "Did you mean `x`? " for the choice closest to `word`, or "" when none is close."""
+    """A hint naming the choice closest to `word` ("Did you mean `x`? "), or "" if none is."""
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f"Did you mean `{close[0]}`? " if close else ""
 
