@@ -21,6 +21,8 @@ import pytest
 from prompt_salience.engine.case_run import prepare_prompt
 from prompt_salience.models.model_spec import parse_model_spec
 from prompt_salience.prompt.documents import read_document
+from prompt_salience.salience.registry import method_names
+from prompt_salience.settings import declared_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPTS = ROOT / "prompts"
@@ -269,6 +271,20 @@ def test_check_reports_problems_with_file_line_and_column(tmp_path: Path) -> Non
     assert f"{unused}:4:3: warning: Variable `unused` is never used" in warned.stdout
 
 
+def test_the_flags_are_the_declared_settings_with_their_defaults() -> None:
+    result = cli("run", "--help")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())  # argparse wraps the help
+    for setting in declared_settings():
+        if setting.cli_flag is None:
+            continue
+        assert setting.cli_flag in text
+        if setting.default not in (None, ""):
+            assert f"{setting.default})" in text, setting.name
+    for name in method_names():
+        assert name in text
+
+
 def test_a_usage_mistake_is_one_line_with_the_fix() -> None:
     result = cli("run", PROMPTS / "raw-prompt.prompt", "--span", "abc")
     assert "Traceback" not in result.stderr
@@ -333,6 +349,14 @@ BAD_INPUTS = {
     "unknown method": (
         ["run", str(MISTAKE), "--method", "grad_l3"],
         ["Unknown method 'grad_l3'", "grad_l2, grad_dot_input, integrated_gradients"],
+    ),
+    "intensity out of range": (
+        ["run", str(MISTAKE), "--intensity", "1.5"],
+        ["--intensity: 1.5 is out of range", "Give a value between 0 and 1"],
+    ),
+    "max length too small": (
+        ["run", str(MISTAKE), "--max-length", "1"],
+        ["--max-length: 1 is out of range", "Give a value of at least 2"],
     ),
     "empty model spec": (["run", str(MISTAKE), "--model", " "], ["The model spec is empty"]),
     "unknown preset": (

@@ -15,9 +15,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import __version__
 from .cache_dir import cache_root
-from .engine.case_run import CHAT_TEMPLATE_CHOICES, CaseRun, RunSettings
+from .engine.case_run import CaseRun, RunSettings
 from .errors import PromptSalienceError
-from .models.model_spec import PRECISIONS, parse_model_spec
+from .models.model_spec import parse_model_spec
+from .settings import Setting, declared_settings
 
 EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -41,47 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="generate and explain a .prompt file or a .jsonl dataset")
     run.add_argument("file", help="a .prompt template or a LIT .jsonl dataset")
     run.add_argument("--case", help="run only this case (default: every case)")
-    run.add_argument(
-        "--model",
-        help="model spec: gemma3_270m (embedded), a keras-hub preset "
-        "such as gemma2_instruct_2b_en, name:preset, or a preset folder",
-    )
-    run.add_argument("--precision", choices=PRECISIONS, default="float32")
-    run.add_argument(
-        "--method", help="grad_l2 (default), grad_dot_input, integrated_gradients, segment_ablation"
-    )
-    run.add_argument(
-        "--granularity",
-        help="tokens, words (default), sentences, lines, "
-        "paragraphs, variables, or regex:<separator>",
-    )
-    run.add_argument(
-        "--explain",
-        help="response span to explain: text, or /regex/ "
-        "(default: the file's `explain`, else the whole response)",
-    )
+    _add_setting_flags(run)
     run.add_argument(
         "--span",
         type=_span_argument,
         metavar="START:END",
         help="explain the response characters [START, END) (wins over --explain)",
     )
-    run.add_argument("--max-new-tokens", type=int)
-    run.add_argument(
-        "--max-length", type=int, help="limit on prompt + response tokens (default 2048)"
-    )
-    run.add_argument(
-        "--chat-template",
-        choices=CHAT_TEMPLATE_CHOICES,
-        default="auto",
-        help="wrap the prompt in Gemma's chat turns (auto: for instruction-tuned presets)",
-    )
-    run.add_argument("--steps", type=int, default=16, help="integrated-gradients steps")
     run.add_argument("--json", type=Path, metavar="OUT", help="write the results as JSON")
     run.add_argument("--html", type=Path, metavar="OUT", help="write a self-contained HTML report")
-    run.add_argument("--intensity", type=float, default=0.4, help="colour strength 0..1")
     run.add_argument("--top", type=int, default=5, help="most salient segments listed")
-    run.add_argument("--cache-dir", help="where converted models are cached")
     run.add_argument(
         "--allow-warnings",
         action="store_true",
@@ -89,13 +59,44 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     prepare = sub.add_parser("prepare", help="convert the embedded model into the cache (once)")
-    prepare.add_argument("--cache-dir")
+    _add_setting_flags(prepare, only=("cache_dir",))
 
     check = sub.add_parser("check", help="report problems in prompt files (no model needed)")
     check.add_argument("files", nargs="+")
 
     sub.add_parser("serve", help="run the language server on stdin/stdout (LSP)")
     return parser
+
+
+def _add_setting_flags(parser: argparse.ArgumentParser, only: Sequence[str] = ()) -> None:
+    """A flag for each declared setting that has one (all, or those named in `only`).
+
+    Flags left out are None: the prompt file's front-matter, then the declared default, apply.
+    """
+    for setting in declared_settings():
+        if setting.cli_flag is None or (only and setting.name not in only):
+            continue
+        listed = setting.choices if setting.check is None else ()
+        parser.add_argument(
+            setting.cli_flag,
+            dest=setting.name,
+            type=setting.value_type if setting.value_type in (int, float) else str,
+            choices=listed or None,
+            metavar=None if listed else setting.cli_flag.lstrip("-").upper().replace("-", "_"),
+            help=_flag_help(setting),
+        )
+
+
+def _flag_help(setting: Setting) -> str:
+    text = setting.description.replace("`", "")
+    if setting.choices and setting.check is not None:
+        text += f" One of: {', '.join(setting.choices)}."
+    default = "" if setting.default in (None, "") else str(setting.default)
+    if setting.front_matter:
+        default = f"the file's {setting.name}" + (f", else {default}" if default else "")
+    if default:
+        text += f" (default: {default})"
+    return text.replace("%", "%%")  # argparse formats help with %
 
 
 def _span_argument(text: str) -> tuple[int, int]:
@@ -178,22 +179,9 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
         raise document.error(blocking[0])
     for problem in document.problems:
         err.print(f"warning: {document.error(problem).one_line()}")
-    settings = RunSettings().merged_with(
-        document.settings,
-        {
-            "model": args.model,
-            "precision": args.precision,
-            "method": args.method,
-            "granularity": args.granularity,
-            "explain": args.explain,
-            "span": args.span,
-            "max_new_tokens": args.max_new_tokens,
-            "max_length": args.max_length,
-            "chat_template": args.chat_template,
-            "ig_steps": args.steps,
-        },
-    )
-    _validate(settings, args)
+    flags = {s.name: getattr(args, s.name) for s in declared_settings() if s.cli_flag}
+    settings = RunSettings().merged_with(document.settings, {**flags, "span": args.span})
+    _validate(settings)
     spec = parse_model_spec(settings.model)
     cases = [document.case(args.case)] if args.case else list(document.cases)
 
@@ -210,7 +198,7 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
         model = load_model(
             spec,
             precision=settings.precision,
-            cache=cache_root(args.cache_dir),
+            cache=cache_root(settings.cache_dir),
             report=lambda message: status.update(message),
         )
     explainer = Explainer(model, max_length=settings.max_length)
@@ -240,44 +228,38 @@ def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
                 err.print(f"error in case {item.case_name!r}: {error.one_line()}")
             progress.advance(task)
 
-    _print_runs(runs, document.path or args.file, out, args)
-    _write_outputs(runs, document, args, err)
+    _print_runs(runs, document.path or args.file, out, args, settings.intensity)
+    _write_outputs(runs, document, args, err, settings.intensity)
     if failures:
         err.print(f"{len(failures)} of {len(prepared)} case(s) failed.")
         return EXIT_USER_ERROR
     return 0
 
 
-def _validate(settings: RunSettings, args: argparse.Namespace) -> None:
-    from .engine.segmentation import check_granularity
-    from .salience.registry import method_class
-
-    method_class(settings.method)
-    check_granularity(settings.granularity)
-    if not 0.0 <= args.intensity <= 1.0:
-        raise PromptSalienceError(
-            f"--intensity {args.intensity} is outside 0..1.", "Give a value between 0 and 1."
-        )
-    if settings.max_length < 2:
-        raise PromptSalienceError(
-            f"--max-length {settings.max_length} is too small.", "Give at least a few tokens."
-        )
+def _validate(settings: RunSettings) -> None:
+    """Every setting, as its declaration checks it (problems name the flag)."""
+    for setting in declared_settings():
+        value = getattr(settings, setting.name)
+        if value is not None:
+            setting.checked(value, name=setting.cli_flag or setting.name)
 
 
-def _print_runs(runs: list[CaseRun], label: str, out: Console, args: argparse.Namespace) -> None:
+def _print_runs(
+    runs: list[CaseRun], label: str, out: Console, args: argparse.Namespace, intensity: float
+) -> None:
     from .report import print_top_segments, render_heatmap
 
     for run in runs:
         render_heatmap(
-            run.result, out, intensity=args.intensity, title=f"{label} - case {run.case_name}"
+            run.result, out, intensity=intensity, title=f"{label} - case {run.case_name}"
         )
         if args.top > 0:
-            print_top_segments(run.result, out, n=args.top, intensity=args.intensity)
+            print_top_segments(run.result, out, n=args.top, intensity=intensity)
         out.print()
 
 
 def _write_outputs(
-    runs: list[CaseRun], document: Any, args: argparse.Namespace, err: Console
+    runs: list[CaseRun], document: Any, args: argparse.Namespace, err: Console, intensity: float
 ) -> None:
     from .report import ReportItem, result_to_json, write_html_report
 
@@ -302,7 +284,7 @@ def _write_outputs(
         ]
         title = document.settings.description or f"Prompt salience: {Path(args.file).name}"
         try:
-            write_html_report(report_items, args.html, title=title, intensity=args.intensity)
+            write_html_report(report_items, args.html, title=title, intensity=intensity)
         except OSError as error:
             raise _write_error(args.html, error) from error
         err.print(f"Wrote {args.html}")

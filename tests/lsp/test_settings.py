@@ -1,4 +1,5 @@
-"""Settings from workspace/didChangeConfiguration apply to the next run; a new model reloads."""
+"""Settings from workspace/didChangeConfiguration: a bad value is reported with its fix and the
+previous one kept; good ones apply to the next run; a new model reloads."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from lsp_helpers import close_document, execute, open_document, unique_uri
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-pytestmark = [pytest.mark.model, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 TEXT = "---\nvars:\n  dish: Onion soup\n---\nSuggestion: {{dish}}\nAnalysis:\n"
 
@@ -21,6 +22,25 @@ def _configure(client: LanguageClient, values: dict[str, object]) -> None:
     )
 
 
+async def test_a_bad_value_is_shown_with_its_fix_and_the_previous_value_kept(
+    client: LanguageClient,
+) -> None:
+    shown = len(client.messages)
+    _configure(client, {"maxNewTokens": 8, "method": "grad_l3", "intensity": 2})
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while len(client.messages) == shown:
+        assert loop.time() < deadline, "no message about the bad settings"
+        await asyncio.sleep(0.02)
+    message = client.messages[shown]
+    assert message.type == types.MessageType.Warning
+    assert "Setting `promptSalience.method`: Unknown method 'grad_l3'." in message.message
+    assert "Did you mean `grad_l2`?" in message.message
+    assert "Setting `promptSalience.intensity`: 2.0 is out of range." in message.message
+    _configure(client, {"maxNewTokens": 8})  # back to the shared defaults
+
+
+@pytest.mark.model
 async def test_a_new_model_and_max_new_tokens_apply(client: LanguageClient) -> None:
     before = set(client.progress_reports)
     _configure(client, {"model": "mini:gemma3_270m", "maxNewTokens": 3})

@@ -4,54 +4,47 @@ target taken), the default span found and explained. Shared by the CLI and the l
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from ..errors import SpanError
-from ..models.model_spec import DEFAULT_MODEL, ModelSpec
-from ..models.shapes import DEFAULT_MAX_LENGTH
+from ..models.model_spec import ModelSpec
 from ..prompt.chat_template import USER_TURN, wrap_for_chat
 from ..prompt.parsed_prompt import PromptFile, PromptSettings
 from ..prompt.source_map import SourceMap
 from ..prompt.template import render_case
 from ..results import CharSpan, SalienceResult
 from ..salience.registry import method_class
-from .segmentation import DEFAULT_GRANULARITY
+from ..settings import Settings, front_matter_settings
 from .span_selection import check_span, find_span
 
 if TYPE_CHECKING:  # the engine imports JAX: keep `runs` light for the CLI and the server
     from .explainer import Explainer, Generation
 
-DEFAULT_METHOD = "grad_l2"  # as in LIT
-DEFAULT_MAX_NEW_TOKENS = 32
-CHAT_TEMPLATE_CHOICES = ("auto", "on", "off")
 
+@attrs.frozen
+class RunSettings(Settings):
+    """Everything a run needs besides the prompt: the settings (see `prompt_salience.settings`)
+    and, when one is chosen, the span to explain."""
 
-@dataclass(frozen=True)
-class RunSettings:
-    """Everything a run needs besides the prompt. Front-matter fills what flags leave unset."""
-
-    model: str = DEFAULT_MODEL
-    precision: str = "float32"
-    method: str = DEFAULT_METHOD
-    granularity: str = DEFAULT_GRANULARITY
-    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
-    max_length: int = DEFAULT_MAX_LENGTH
-    explain: str | None = None
     span: tuple[int, int] | None = None  # response offsets; wins over `explain`
-    chat_template: str = "auto"
-    ig_steps: int = 16
 
-    def merged_with(self, front: PromptSettings, overrides: dict[str, object]) -> RunSettings:
-        """These defaults, then the file's front-matter, then explicit overrides (flags)."""
-        values: dict[str, object] = {}
-        for name in ("model", "method", "granularity", "max_new_tokens", "explain"):
-            value = getattr(front, name)
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RunSettings:
+        return cls(**attrs.asdict(settings, recurse=False))
+
+    def merged_with(self, front: PromptSettings, overrides: Mapping[str, object]) -> RunSettings:
+        """These values, then the file's front-matter, then explicit overrides (flags)."""
+        values: dict[str, Any] = {}
+        for setting in front_matter_settings():
+            value = getattr(front, setting.name)
             if value is not None:
-                values[name] = value
+                values[setting.name] = value
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return replace(self, **values)  # type: ignore[arg-type]
+        return attrs.evolve(self, **values)
 
 
 @dataclass(frozen=True)

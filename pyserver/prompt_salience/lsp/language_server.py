@@ -84,17 +84,7 @@ class PromptSalienceServer(LanguageServer):
 
     def run_settings(self, front: PromptSettings) -> RunSettings:
         """Settings for a run: user settings, then the file's front-matter."""
-        s = self.settings
-        base = RunSettings(
-            model=s.model,
-            precision=s.precision,
-            method=s.method,
-            granularity=s.granularity,
-            max_new_tokens=s.max_new_tokens,
-            max_length=s.max_length,
-            chat_template=s.chat_template,
-        )
-        return base.merged_with(front, {})
+        return RunSettings.from_settings(self.settings).merged_with(front, {})
 
     def model_key(self, spec: ModelSpec, precision: str) -> ModelKey:
         return ModelKey(spec, precision, self.settings.cache_dir)

@@ -16,11 +16,7 @@ from typing import Any
 import attrs
 from lsprotocol.types import Range
 
-from ..engine.case_run import DEFAULT_MAX_NEW_TOKENS, DEFAULT_METHOD
-from ..engine.segmentation import DEFAULT_GRANULARITY
-from ..models.model_spec import DEFAULT_MODEL
-from ..models.shapes import DEFAULT_MAX_LENGTH
-from ..report.colour_scale import DEFAULT_INTENSITY
+from ..settings import Settings
 
 # -- workspace/executeCommand commands (each takes ONE argument: the params object below) -----
 RUN_COMMAND = "promptSalience.run"  # CaseParams -> ExplanationResult
@@ -39,6 +35,7 @@ COMMANDS = (
 # -- custom requests (client -> server) and notifications (server -> client) -----------------
 RESULT_REQUEST = "promptSalience/result"  # CaseParams -> ExplanationResult | null (no model)
 REPORT_REQUEST = "promptSalience/report"  # CaseParams -> HtmlReport | null (no model)
+CHOICES_REQUEST = "promptSalience/choices"  # null or {} -> Choices
 RESULT_CHANGED_NOTIFICATION = "promptSalience/resultChanged"  # ResultChangedParams
 
 # LSP 3.17's RequestFailed: the work failed for a reason the user can fix (already shown to the
@@ -48,23 +45,10 @@ REQUEST_FAILED = -32803
 SETTINGS_SECTION = "promptSalience"
 
 
-@attrs.define
-class ServerSettings:
-    """User settings: `initializationOptions` and `workspace/didChangeConfiguration`.
-
-    Either the object itself or `{"promptSalience": {...}}`. Front-matter in a prompt file wins
-    over `model`, `max_new_tokens`, `method` and `granularity`.
-    """
-
-    model: str = DEFAULT_MODEL  # gemma3_270m (embedded), a keras-hub preset, label:preset, a folder
-    precision: str = "float32"  # float32 | bfloat16
-    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
-    method: str = DEFAULT_METHOD
-    granularity: str = DEFAULT_GRANULARITY
-    cache_dir: str | None = None  # converted models; default $PROMPT_SALIENCE_CACHE or ~/.cache
-    max_length: int = DEFAULT_MAX_LENGTH  # prompt + response tokens
-    chat_template: str = "auto"  # auto | on | off
-    intensity: float = DEFAULT_INTENSITY  # colour strength 0..1
+# User settings (`initializationOptions`, `workspace/didChangeConfiguration`): either the
+# object itself or `{"promptSalience": {...}}`, keys as package.json declares them (camelCase).
+# Declared once, with defaults, in `prompt_salience.settings`; read by `settings.read_settings`.
+ServerSettings = Settings
 
 
 @attrs.define
@@ -196,6 +180,35 @@ class HtmlReport:
 
     html: str
     file_name: str  # a suggested name, e.g. "menu-fewshot-mistake.quiche-lorraine.salience.html"
+
+
+@attrs.define
+class MethodChoice:
+    """A salience method the server offers. `cost`: a short phrase, e.g. "16 backward passes"."""
+
+    name: str
+    label: str
+    description: str
+    signed: bool
+    cost: str
+
+
+@attrs.define
+class GranularityChoice:
+    """A granularity the server offers. `regex:<separator>` is the one parametrised form: the
+    client asks for the separator and sends `regex:` followed by it."""
+
+    name: str
+    label: str
+    description: str
+
+
+@attrs.define
+class Choices:
+    """What the pickers list, in display order (from the server's registries)."""
+
+    methods: list[MethodChoice]
+    granularities: list[GranularityChoice]
 
 
 # -- JSON-RPC message classes, so pygls structures the params above (see rpc.py) --------------
