@@ -17,13 +17,17 @@ from prompt_salience.salience import registry
 from prompt_salience.salience.registry import get_method, method_class, method_names, methods
 
 
-def test_reading_the_registry_imports_no_jax() -> None:
+def test_reading_the_registry_and_the_settings_imports_no_jax() -> None:
     code = textwrap.dedent(
         """
         import sys
         from prompt_salience.salience.registry import method_class, methods
+        from prompt_salience.settings import declared_settings
+        from prompt_salience.lsp.settings import read_settings
+        from prompt_salience.lsp.handlers.choices import choices
         assert [m.label for m in methods()], "no methods"
         method_class(methods()[0].name)
+        assert declared_settings()
         heavy = sorted(m for m in ("jax", "jaxlib", "keras", "numpy") if m in sys.modules)
         print(",".join(heavy))
         """

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
 
 def register_all(server: PromptSalienceServer) -> None:
-    from . import code_lens, commands, custom_requests, hover, lifecycle, text_sync
+    from . import choices, code_lens, commands, custom_requests, hover, lifecycle, text_sync
 
-    for module in (lifecycle, text_sync, code_lens, hover, commands, custom_requests):
+    for module in (lifecycle, text_sync, code_lens, hover, commands, custom_requests, choices):
         module.register(server)
