@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -422,7 +422,7 @@ def test_a_span_outside_the_response_is_refused_before_any_model_work(
     # A span given as offsets (the CLI's --span) is checked against the target of a run.
     prepared, run = _prepared("what-if-target", None)
     with pytest.raises(SpanError):
-        run_case(explainer, prepared, replace(run, span=(0, len(" Mixed") + 1)))
+        run_case(explainer, prepared, attrs.evolve(run, span=(0, len(" Mixed") + 1)))
     assert len(explainer._cache) == 0
 
 
