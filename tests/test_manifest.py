@@ -135,3 +135,16 @@ def test_reading_the_editor_settings_keeps_the_previous_value_of_a_bad_one() -> 
     assert len(problems) == 2
     assert problems[0].startswith("Setting `promptSalience.maxNewTokens`: 0 is out of range.")
     assert "Did you mean `grad_l2`?" in problems[1]
+
+
+def test_the_protocol_documents_every_editor_setting_with_its_default() -> None:
+    text = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
+    table = text[text.index("## Settings\n") : text.index("## Standard features\n")]
+    rows = {
+        cells[1].strip("` "): cells[3].strip("` ")
+        for cells in (line.split("|") for line in table.splitlines() if line.startswith("| `"))
+    }
+    assert set(rows) == {wire_keys()[s.name] for s in editor_settings()}
+    for setting in editor_settings():
+        documented = rows[wire_keys()[setting.name]]
+        assert documented == (str(setting.default) if setting.default != "" else '""')
