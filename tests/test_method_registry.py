@@ -9,8 +9,10 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 
+from prompt_salience.engine.case_run import RunSettings, method_options
 from prompt_salience.errors import PromptSalienceError
 from prompt_salience.salience import methods as methods_package
 from prompt_salience.salience import registry
@@ -120,3 +122,13 @@ def test_adding_a_method_is_adding_one_module(extra_method_folder: Path) -> None
     names = method_names()
     assert names.index("leave_nothing_out") == names.index("grad_dot_input") + 1
     assert method_class("leave_nothing_out").label == "Leave nothing out"
+
+
+def test_a_run_gives_any_method_the_options_its_settings_hold() -> None:
+    """The engine and the server ask for options by method (no method is special-cased)."""
+    for cls in methods():
+        values = {option.setting: option.default + 5 for option in cls.options}
+        settings = RunSettings(**values)
+        expected = {option.name: float(option.default + 5) for option in cls.options}
+        assert method_options(settings, cls.name) == expected
+        assert method_options(attrs.evolve(settings, method=cls.name)) == expected

@@ -124,6 +124,7 @@ def _granularity_description() -> str:
     return f"Segments for new runs: {named}, or `{REGEX_PREFIX}<separator>`."
 
 
+# A method option's setting takes its default and minimum from the method's own file.
 _IG_STEPS = method_option("ig_steps")
 
 
