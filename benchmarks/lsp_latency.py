@@ -42,11 +42,10 @@ class Engine:
         from prompt_salience.models.loader import load_model
         from prompt_salience.models.model_spec import parse_model_spec
         from prompt_salience.prompt.documents import parse_document
-        from prompt_salience.salience.registry import method_names
 
         self.path = path
         self.text = path.read_text(encoding="utf-8")
-        front = parse_document(self.text, str(path), known_methods=method_names()).settings
+        front = parse_document(self.text, str(path)).settings
         self.settings = RunSettings().merged_with(front, {})
         self.spec = parse_model_spec(self.settings.model)
         model = load_model(self.spec, precision="float32", cache=cache_root(), report=print)
@@ -57,10 +56,9 @@ class Engine:
         from prompt_salience.engine.case_run import method_options, prepare_prompt
         from prompt_salience.engine.span_selection import find_span
         from prompt_salience.prompt.documents import parse_document
-        from prompt_salience.salience.registry import method_names
 
         started = time.perf_counter()
-        document = parse_document(self.text, str(self.path), known_methods=method_names())
+        document = parse_document(self.text, str(self.path))
         prepared = prepare_prompt(document, None, chat_setting="auto", spec=self.spec)
         generation = self.explainer.generate(
             prepared.text, self.settings.max_new_tokens, source_map=prepared.source_map

@@ -106,12 +106,12 @@ def _other_value(setting: Any) -> object:
     ]
 
 
-def test_front_matter_settings_are_front_matter_keys() -> None:
-    """The declaration's front-matter settings are what the file format reads (until the
-    format takes its key list from the declaration)."""
+def test_front_matter_keys_are_the_declared_front_matter_settings() -> None:
+    """The file format reads exactly the declaration's front-matter settings (plus its own
+    `description` and `target`), and PromptSettings has a field for each."""
     names = {s.name for s in declared_settings() if s.front_matter}
-    assert names <= set(front_matter.SETTING_KEYS)
-    assert names <= {f.name for f in dataclasses.fields(PromptSettings)}
+    assert set(front_matter.SETTING_KEYS) == names | {"description", "target"}
+    assert {f.name for f in dataclasses.fields(PromptSettings)} == set(front_matter.SETTING_KEYS)
 
 
 def test_each_method_option_reads_a_declared_setting_with_its_default() -> None:

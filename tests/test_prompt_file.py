@@ -74,8 +74,8 @@ CONSTITUTION = (
 )
 
 
-def parse(text: str, known_methods: tuple[str, ...] | None = None) -> PromptFile:
-    return parse_prompt_file(text, "test.prompt", known_methods=known_methods)
+def parse(text: str) -> PromptFile:
+    return parse_prompt_file(text, "test.prompt")
 
 
 def only_problem(prompt_file: PromptFile) -> Problem:
@@ -445,14 +445,14 @@ def test_invalid_granularity_regex_points_at_the_bad_character() -> None:
     assert parse("---\ngranularity: 'regex:\\n+'\n---\nHi\n").problems == ()
 
 
-def test_unknown_method_only_when_methods_are_known() -> None:
-    text = "---\nmethod: grad_l3\n---\nHi\n"
-    assert parse(text).problems == ()
-    prompt_file = parse(text, known_methods=("grad_l2", "grad_dot_input"))
+def test_an_unknown_method_is_the_registrys_check_on_the_value() -> None:
+    prompt_file = parse("---\nmethod: grad_l3\n---\nHi\n")
     problem = only_problem(prompt_file)
-    assert problem.problem == "Unknown method `grad_l3`."
+    assert problem.problem == "Unknown method 'grad_l3'."
     assert "Did you mean `grad_l2`?" in problem.fix
+    assert "integrated_gradients" in problem.fix  # every registered method is listed
     assert at(prompt_file, problem) == (2, 9)
+    assert parse("---\nmethod: grad_dot_input\n---\nHi\n").problems == ()
 
 
 def test_explain_regex_is_checked() -> None:

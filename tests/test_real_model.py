@@ -28,7 +28,6 @@ from prompt_salience.prompt.documents import read_document
 from prompt_salience.prompt.parsed_prompt import PromptFile
 from prompt_salience.results import CharSpan, SalienceResult
 from prompt_salience.salience.objective import SpanObjective
-from prompt_salience.salience.registry import method_names
 
 pytestmark = pytest.mark.model
 
@@ -63,7 +62,7 @@ _BYTE_PIECE = re.compile(r"<0x([0-9A-F]{2})>")
 
 
 def _document(name: str) -> PromptFile:
-    return read_document(PROMPTS / f"{name}.prompt", known_methods=method_names())
+    return read_document(PROMPTS / f"{name}.prompt")
 
 
 def _prepared(name: str, case: str | None = CASE) -> tuple[PreparedPrompt, RunSettings]:

@@ -146,12 +146,11 @@ def _prepare(args: argparse.Namespace, err: Console) -> int:
 def _check(files: Sequence[str], out: Console, err: Console) -> int:
     from .prompt.documents import read_document
     from .prompt.line_index import line_column
-    from .salience.registry import method_names
 
     bad = 0
     for name in files:
         try:
-            document = read_document(name, known_methods=method_names())
+            document = read_document(name)
         except PromptSalienceError as error:
             err.print(f"error: {error.one_line()}")
             bad += 1
@@ -167,9 +166,8 @@ def _check(files: Sequence[str], out: Console, err: Console) -> int:
 
 def _run(args: argparse.Namespace, out: Console, err: Console) -> int:
     from .prompt.documents import read_document
-    from .salience.registry import method_names
 
-    document = read_document(args.file, known_methods=method_names())
+    document = read_document(args.file)
     # Warnings (an unused variable) usually mean the template is not what its author thinks,
     # so a run stops on them too unless --allow-warnings says to go on.
     blocking = document.errors or (() if args.allow_warnings else document.problems)

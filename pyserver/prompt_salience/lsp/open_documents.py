@@ -20,7 +20,6 @@ from ..engine.case_run import PreparedPrompt
 from ..errors import PromptSalienceError
 from ..prompt.documents import is_dataset, parse_document
 from ..prompt.parsed_prompt import PromptFile
-from ..salience.registry import method_names
 from .explanations import Explanation, TextEdit
 from .positions import UTF16, PositionIndex
 
@@ -138,7 +137,7 @@ class OpenDocument:
         if self._parse is not None and self._parse_revision == self.revision:
             return self._parse, [], []
         try:
-            parsed = parse_document(self.text, self.name_for_parser, known_methods=method_names())
+            parsed = parse_document(self.text, self.name_for_parser)
             self._parse = Parse(parsed, None)
         except PromptSalienceError as error:
             self._parse = Parse(None, error)

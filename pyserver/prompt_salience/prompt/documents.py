@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from os import PathLike
 from pathlib import Path
 
@@ -16,17 +15,13 @@ def is_dataset(path: str | PathLike[str]) -> bool:
     return Path(path).suffix.lower() == ".jsonl"
 
 
-def parse_document(
-    text: str, path: str | None, *, known_methods: Collection[str] | None = None
-) -> PromptFile:
+def parse_document(text: str, path: str | None) -> PromptFile:
     """Parse file text by its kind (the path's suffix): datasets become files with cases."""
     if path is not None and is_dataset(path):
         return dataset_to_prompt_file(text, path)
-    return parse_prompt_file(text, path, known_methods=known_methods)
+    return parse_prompt_file(text, path)
 
 
-def read_document(
-    path: str | PathLike[str], *, known_methods: Collection[str] | None = None
-) -> PromptFile:
+def read_document(path: str | PathLike[str]) -> PromptFile:
     """Read and parse a prompt file or dataset (PromptFileError for anything unreadable)."""
-    return parse_document(read_prompt_source(path), str(path), known_methods=known_methods)
+    return parse_document(read_prompt_source(path), str(path))

@@ -4,8 +4,9 @@ YAML is only composed into nodes, never constructed into objects. Every problem 
 (unknown key, wrong type, bad granularity or method, invalid regex) is collected with its file
 span rather than raised, so an editor shows them all at once.
 
-The key lists and the `known_methods` check below are the front-matter's view of the settings
-and method registries (kept here, in one place, until those registries provide them).
+Which settings a file may set, their types and their checks come from the one declaration of
+settings (`prompt_salience/settings.py`); the format adds only its own keys (`description`,
+`target`, `vars`, `cases`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..engine.segmentation import check_granularity
 from ..errors import PromptFileError, PromptSalienceError
+from ..settings import front_matter_settings
 from .line_index import LineIndex
 from .parsed_prompt import (
     DEFAULT_CASE,
@@ -35,16 +36,16 @@ from .parsed_prompt import (
 )
 from .yaml_scalars import scalar_characters
 
+# The format's own keys around the settings: what the prompt is for, and a what-if target.
 SETTING_KEYS = (
     "description",
-    "model",
-    "max_new_tokens",
-    "method",
-    "granularity",
+    *(declared.name for declared in front_matter_settings()),
     "target",
-    "explain",
 )
 FRONT_MATTER_KEYS = (*SETTING_KEYS, "vars", "cases")
+# Settings that must be written as text, and those that are whole numbers (the rest: any scalar).
+_TEXT_KEYS = ("description", *(d.name for d in front_matter_settings() if d.value_type is str))
+_NUMBER_KEYS = tuple(d.name for d in front_matter_settings() if d.value_type is int)
 CASE_KEYS = ("name", "vars", "target")
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -137,7 +138,7 @@ class FrontMatter:
     """What the front-matter says, before cross-checks with the body."""
 
     strings: dict[str, VariableValue] = field(default_factory=dict)
-    max_new_tokens: int | None = None
+    numbers: dict[str, int | None] = field(default_factory=dict)
     variables: dict[str, VariableValue] = field(default_factory=dict)
     variable_keys: dict[str, KeyedValue] = field(default_factory=dict)
     case_list: list[CaseEntry] | None = None
@@ -148,15 +149,8 @@ class FrontMatter:
             entry = self.strings.get(key)
             return None if entry is None else entry.value
 
-        return PromptSettings(
-            description=text("description"),
-            model=text("model"),
-            max_new_tokens=self.max_new_tokens,
-            method=text("method"),
-            granularity=text("granularity"),
-            target=text("target"),
-            explain=text("explain"),
-        )
+        values = {key: text(key) for key in SETTING_KEYS} | self.numbers
+        return PromptSettings(**values)  # type: ignore[arg-type]  # checked by tests
 
     def cases(self, body_line: int) -> tuple[PromptCase, ...]:
         target = self.strings.get("target")
@@ -201,11 +195,10 @@ class _FrontMatterReader:
                 front.variables = {k: e.value for k, e in front.variable_keys.items()}
             elif key == "cases":
                 front.case_list = self.cases(value)
-            elif key == "max_new_tokens":
-                front.max_new_tokens = self.positive_int(key, value)
+            elif key in _NUMBER_KEYS:
+                front.numbers[key] = self.positive_int(key, value)
             else:
-                typed = key in ("description", "model", "method", "granularity")
-                entry = self.scalar(key, key_node, value, strings_only=typed)
+                entry = self.scalar(key, key_node, value, strings_only=key in _TEXT_KEYS)
                 if entry is not None:
                     front.strings[key] = entry
         return front
@@ -348,22 +341,17 @@ def _is_null(node: Node) -> bool:
     return isinstance(node, ScalarNode) and node.tag == _NULL_TAG
 
 
-def setting_problems(
-    front: FrontMatter, known_methods: Collection[str] | None
-) -> Iterator[Problem]:
-    granularity = front.strings.get("granularity")
-    if granularity is not None:
+def setting_problems(front: FrontMatter) -> Iterator[Problem]:
+    """The settings' own checks (the registries' for methods and granularities), on each value
+    the file gives, and the `explain` regex."""
+    for declared in front_matter_settings():
+        entry = front.strings.get(declared.name)
+        if entry is None or declared.check is None:
+            continue
         try:
-            check_granularity(granularity.value)
+            declared.check(entry.value)
         except PromptSalienceError as exc:
-            yield _value_problem(granularity, exc.problem, exc.fix, exc.column)
-    method = front.strings.get("method")
-    if method is not None and known_methods is not None and method.value not in known_methods:
-        yield _value_problem(
-            method,
-            f"Unknown method `{method.value}`.",
-            f"{suggest(method.value, known_methods)}Known methods: {', '.join(known_methods)}.",
-        )
+            yield _value_problem(entry, exc.problem, exc.fix, exc.column)
     explain = front.strings.get("explain")
     if (
         explain is not None

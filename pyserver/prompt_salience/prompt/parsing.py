@@ -31,7 +31,7 @@ rendering, `render_case`) and `line_index.py` (the one line-break rule).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from types import MappingProxyType
 
 from ..errors import PromptFileError
@@ -50,9 +50,7 @@ from .template import PLACEHOLDER, invalid_placeholder_problem, scan_body
 _FENCE = re.compile(r"---[ \t]*(?:\r\n|\r|\n|\Z)")
 
 
-def parse_prompt_file(
-    text: str, path: str | None = None, *, known_methods: Collection[str] | None = None
-) -> PromptFile:
+def parse_prompt_file(text: str, path: str | None = None) -> PromptFile:
     """Parse a prompt file. Raises PromptFileError only when its structure cannot be read
     (malformed YAML, front-matter never closed or not a mapping); every other problem is listed
     in `problems`, so an editor can show them all at once.
@@ -85,7 +83,7 @@ def parse_prompt_file(
         problems.append(Problem("error", "The prompt body is empty.", fix, fm_end, body_start))
     cases = front.cases(body_line=lines.line_of(body_start))
     problems += _variable_problems(placeholders, front, cases)
-    problems += setting_problems(front, known_methods)
+    problems += setting_problems(front)
     return PromptFile(
         path=path,
         text=text,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
+from lsprotocol.converters import get_converter
 from lsprotocol.types import TEXT_DOCUMENT_CODE_LENS, CodeLens, CodeLensParams, Command, Range
 
 from ...engine.segmentation import GRANULARITIES
@@ -32,6 +32,8 @@ from ..result_view import first_line, response_pieces
 
 MAX_PIECE_LENSES = 5
 PIECE_WIDTH = 30
+
+_CONVERTER = get_converter()
 
 
 def register(server: PromptSalienceServer) -> None:
@@ -116,14 +118,10 @@ def _result_lenses(
 
 
 def _lens(where: Range, title: str, command: str, argument: Any) -> CodeLens:
-    """A lens whose one argument is the params object, as plain JSON (camelCase)."""
-    values = {_camel(k): v for k, v in attrs.asdict(argument).items() if v is not None}
+    """A lens whose one argument is the params object, as the wire has it (camelCase, no
+    nulls): pygls' own converter writes it."""
+    values = _CONVERTER.unstructure(argument)
     return CodeLens(range=where, command=Command(title=title, command=command, arguments=[values]))
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def _next(choices: tuple[str, ...], current: str) -> str:
