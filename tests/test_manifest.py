@@ -137,6 +137,20 @@ def test_reading_the_editor_settings_keeps_the_previous_value_of_a_bad_one() -> 
     assert "Did you mean `grad_l2`?" in problems[1]
 
 
+def test_a_key_that_is_no_setting_is_reported_with_the_right_spelling() -> None:
+    """Another editor's snake_case, or a typo, is named with the key to write instead; keys only
+    the editor reads pass silently."""
+    raw = {"max_new_tokens": 5, "granularty": "lines", "interpreter": "/usr/bin/python3"}
+    settings, problems = read_settings(raw, Settings())
+    assert settings.max_new_tokens == Settings().max_new_tokens  # ignored, and said so
+    assert problems == [
+        "Setting `promptSalience.max_new_tokens` is unknown, so it was ignored. "
+        "Fix: Write `maxNewTokens`.",
+        "Setting `promptSalience.granularty` is unknown, so it was ignored. "
+        "Fix: Write `granularity`.",
+    ]
+
+
 def test_the_protocol_documents_every_editor_setting_with_its_default() -> None:
     text = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
     table = text[text.index("## Settings\n") : text.index("## Standard features\n")]

@@ -9,6 +9,7 @@ stops the server.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -60,5 +61,28 @@ def read_settings(raw: object, previous: Settings) -> tuple[Settings, list[str]]
         except PromptSalienceError as error:
             problems.append(f"Setting `{SETTINGS_SECTION}.{key}`: {error.one_line()}")
             checked[key] = getattr(previous, setting.name)
+    problems += _unknown_keys(values)
     settings: Settings = _CONVERTER.structure(checked, Settings)
     return settings, problems
+
+
+# Keys of the section that only the editor reads (the interpreter that starts us, LSP tracing).
+_CLIENT_ONLY = ("interpreter", "trace")
+
+
+def _unknown_keys(values: Mapping[str, Any]) -> list[str]:
+    """A problem for each key that is no setting (a typo, or snake_case from another editor):
+    silently ignoring it would leave the user wondering why it does nothing."""
+    known = tuple(wire_keys().values())
+    problems = []
+    for key in values:
+        if key in known or key in _CLIENT_ONLY:
+            continue
+        # `max_new_tokens` and `MaxNewTokens` are `maxNewTokens`: compare without case or `_`.
+        same = [k for k in known if k.lower() == str(key).replace("_", "").lower()]
+        close = same or difflib.get_close_matches(str(key), known, n=1)
+        hint = f"Write `{close[0]}`." if close else f"Use one of: {', '.join(known)}."
+        problems.append(
+            f"Setting `{SETTINGS_SECTION}.{key}` is unknown, so it was ignored. Fix: {hint}"
+        )
+    return problems
