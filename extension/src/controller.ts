@@ -56,6 +56,9 @@ export class SalienceController implements vscode.Disposable {
   private readonly statusBar = new StatusBar();
   private lastResult: ExplanationResult | undefined;
   private choices: Promise<Choices | undefined> | undefined;
+  /** Per document, the case of an answer not painted because the document had changed since:
+   * the server's next `moved` notice for it brings the result to paint. */
+  private readonly awaited = new Map<string, string>();
   /** The latest fetch or answer per case: an older one that lands later is not shown. */
   private readonly tickets = new Map<string, number>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -160,8 +163,10 @@ export class SalienceController implements vscode.Disposable {
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === result.uri);
     if (document !== undefined && document.version !== result.version) {
       this.output.info(`Not painting ${result.case} of version ${result.version}: the document is at version ${document.version}.`);
+      this.awaited.set(result.uri, result.case);
       return;
     }
+    this.awaited.delete(result.uri);
     this.store.set(result);
     this.lastResult = result;
     this.paintPrompt(result.uri);
@@ -197,6 +202,11 @@ export class SalienceController implements vscode.Disposable {
     }
     const title = change.method !== undefined ? `Prompt Salience: method ${change.method}` : `Prompt Salience: granularity ${change.granularity ?? ''}`;
     await this.runCommand(SET_VIEW_COMMAND, { uri: result.uri, case: result.case, ...change }, title, false);
+  }
+
+  /** The case shown (or awaited) on a document. */
+  private shownCase(uri: string): string | undefined {
+    return this.awaited.get(uri) ?? this.store.get(uri)?.result.case;
   }
 
   clearHighlights(): void {
@@ -236,6 +246,9 @@ export class SalienceController implements vscode.Disposable {
     }
     if (ANSWERED_REASONS.has(params.reason) && this.work.isRunning({ uri: params.uri, case: params.case })) {
       return; // the command's own answer is shown when it comes
+    }
+    if (!ANSWERED_REASONS.has(params.reason) && this.shownCase(params.uri) !== params.case) {
+      return; // moved or restyled, but another case is shown on this document: keep showing it
     }
     // Computed by another gesture, moved by an edit, or restyled: fetch and paint it.
     const isLatest = this.nextTicket(params.uri, params.case);
