@@ -237,6 +237,9 @@ export class SalienceController implements vscode.Disposable {
   private onResultChanged(params: ResultChangedParams): void {
     if (!params.available) {
       this.nextTicket(params.uri, params.case);
+      if (this.awaited.get(params.uri) === params.case) {
+        this.awaited.delete(params.uri);
+      }
       if (this.store.clear(params.uri, params.case)) {
         this.paintPrompt(params.uri);
       }
@@ -264,6 +267,7 @@ export class SalienceController implements vscode.Disposable {
       // A new server process knows no results (what is shown can no longer be explained),
       // and may offer other methods.
       this.choices = undefined;
+      this.awaited.clear();
       for (const uri of this.store.clearAll()) {
         this.paintPrompt(uri);
         this.views.markStale(uri, RESTARTED);
