@@ -350,6 +350,39 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     await page.keyboard.press('Escape');
   });
 
+  it('paints the salience again where the server moved it after an edit elsewhere', async () => {
+    const before = session.state();
+    assert.ok(before);
+    const shownBefore = shownPrompt(before);
+    assert.ok(shownBefore?.result);
+    const bodyBefore = await textBox(page, 0, 'Analyze a menu item');
+    const description = await textBox(page, 0, 'The LIT codelab');
+    assert.ok(bodyBefore && description);
+    // A new line inside the description: text the case does not depend on.
+    await page.mouse.click(description.x + description.w + 2, description.y + description.h / 2);
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('One more line of description.');
+    const state = await session.waitForState(
+      'the server to move the result to the new version',
+      (s) => {
+        const shown = shownPrompt(s);
+        return shown?.result != null && shown.result.version === shown.version && shown.version > shownBefore.version;
+      },
+      20000,
+    );
+    assert.equal(shownPrompt(state)?.result?.spanText, shownBefore.result.spanText, 'the same result, not a new run');
+    assert.equal(runs(state), runs(before));
+    const bodyAfter = await textBox(page, 0, 'Analyze a menu item');
+    assert.ok(bodyAfter);
+    assert.ok(bodyAfter.y > bodyBefore.y, 'the body moved down a line');
+    await waitFor('the moved body to be painted', async () => {
+      const painted = (await decorations(page, 0)).filter((d) => Math.abs(d.box.y - bodyAfter.y) < 3);
+      return painted.length > 0 ? true : undefined;
+    }, 10000);
+    await shot('moved');
+  });
+
   it('hides the salience at an edit, and the server drops what the edit touched', async () => {
     const body = await textBox(page, 0, 'Analyze a menu item');
     assert.ok(body);
