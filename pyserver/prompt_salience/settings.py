@@ -5,7 +5,7 @@ the allowed values, whether the editor offers it, whether a prompt file's front-
 it, and its CLI flag. From this declaration come:
 - the language server's reading of the editor's settings (`lsp/settings.py`);
 - `RunSettings` (`engine/case_run.py`, a subclass) and who wins when they merge;
-- the CLI's flags, with their defaults and help (`cli.py`);
+- the CLI's flags, with their defaults and help (`cli/common.py`);
 - `package.json`'s `contributes.configuration` (written by `scripts/sync-manifest.py`;
   `tests/test_manifest.py` fails when the two disagree).
 
