@@ -192,8 +192,8 @@ class Settings:
     )
     ig_steps: int = setting(
         _IG_STEPS.default,
-        "Integrated-gradients steps: points on the path from the baseline to the input.",
-        editor=False,
+        "Integrated-gradients steps: points on the path from the baseline to the input "
+        "(more: a smaller completeness gap, slower).",
         cli_flag="--steps",
         minimum=_IG_STEPS.minimum,
     )

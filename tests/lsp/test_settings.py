@@ -65,3 +65,26 @@ async def test_a_new_model_and_max_new_tokens_apply(client: LanguageClient) -> N
     finally:
         _configure(client, {"maxNewTokens": 8})  # back to the shared defaults
         close_document(client, uri)
+
+
+@pytest.mark.model
+async def test_ig_steps_reach_the_method_when_the_view_switches(client: LanguageClient) -> None:
+    """A method option is a setting like any other: the editor's igSteps reaches integrated
+    gradients, also when the view switches to it without a new run."""
+    _configure(client, {"maxNewTokens": 4, "igSteps": 3})
+    await asyncio.sleep(0.2)
+    uri = unique_uri("ig-steps.prompt")
+    open_document(client, uri, TEXT)
+    try:
+        await asyncio.wait_for(execute(client, "promptSalience.run", {"uri": uri}), 300)
+        switched = await asyncio.wait_for(
+            execute(
+                client, "promptSalience.setView", {"uri": uri, "method": "integrated_gradients"}
+            ),
+            300,
+        )
+        assert switched["method"] == "integrated_gradients"
+        assert switched["notes"]["steps"] == 3
+    finally:
+        _configure(client, {"maxNewTokens": 8})  # back to the shared defaults
+        close_document(client, uri)
