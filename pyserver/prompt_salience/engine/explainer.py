@@ -78,6 +78,8 @@ class Explainer:
         self._cache_size = 64
         # Objectives memoize one backward pass shared by both gradient methods.
         self._objectives: OrderedDict[tuple[int, int, int], SpanObjective] = OrderedDict()
+        # log p(span) per (generation, first token, end token): a few bytes each.
+        self._logprobs: OrderedDict[tuple[int, int, int], float] = OrderedDict()
 
     # -- building generations ------------------------------------------------------------
     def _prompt_ids(self, prompt: str, extra_tokens: int, what: str) -> Any:
@@ -193,6 +195,7 @@ class Explainer:
             self._remember(key, attribution)
         else:
             self._cache.move_to_end(key)
+        logprob = self._span_value(generation, first, end, attribution)
         scores = np.zeros((len(generation.token_spans),), np.float64)
         available = attribution.token_scores[1:].astype(np.float64)
         scores[: len(available)] = available
@@ -219,7 +222,50 @@ class Explainer:
             token_spans=generation.token_spans,
             token_scores=tuple(float(x) for x in scores),
             notes=dict(attribution.notes),
+            span_logprob=logprob,
         )
+
+    def span_logprob(self, generation: Generation, span: CharSpan) -> float:
+        """log p(span | everything before it) in nats, summed over the span's tokens (`span`:
+        response offsets). One forward pass, no gradient; cached per (generation, span)."""
+        first, end = generation.span_tokens(span)
+        return self._span_value(generation, first, end, None)
+
+    def _span_value(
+        self, generation: Generation, first: int, end: int, attribution: Attribution | None
+    ) -> float:
+        key = (generation.key, first, end)
+        value = self._logprobs.get(key)
+        if value is None:
+            value = self._known_value(key, attribution)
+        if value is None:
+            objective = self._objective(generation, first, end)
+            every_token = np.ones((1, objective.length), np.int32)
+            value = float(objective.values(objective.embeddings[None], every_token)[0])
+        if not np.isfinite(value):
+            raise PromptSalienceError(
+                "The model gave the explained span a non-finite log-probability.",
+                "Try float32 precision.",
+            )
+        self._logprobs[key] = value
+        self._logprobs.move_to_end(key)
+        while len(self._logprobs) > self._cache_size:
+            self._logprobs.popitem(last=False)
+        return value
+
+    def _known_value(
+        self, key: tuple[int, int, int], attribution: Attribution | None
+    ) -> float | None:
+        """log p(span) if the attribution already computed it: forward-pass methods note it
+        (`logprob_input`), and the gradient methods' backward pass is memoized on the objective
+        with its value. None when a forward pass is still needed."""
+        if attribution is not None and "logprob_input" in attribution.notes:
+            return float(attribution.notes["logprob_input"])
+        objective = self._objectives.get(key)
+        # Read the memo itself: calling gradient_scores() unasked would run a backward pass.
+        if objective is not None and objective._gradients is not None:
+            return objective._gradients[0]
+        return None
 
     def _objective(self, generation: Generation, first: int, end: int) -> SpanObjective:
         key = (generation.key, first, end)

@@ -2,7 +2,11 @@
 
 Offsets are code-point offsets into `prompt + response`, as in `SalienceResult`. A score that
 is NaN or infinite raises `NonFiniteScoreError` rather than writing JSON that strict parsers
-refuse.
+refuse. `target.logprob` is the explained span's log p in nats.
+
+A comparison (`comparison_to_json`) is `{a, b, cross, delta_logprob, segments}`: `a` and `b`
+are each side's result as above; `segments` are the aligned prompt segments, each
+`{status, a: {start, end, text, score, share} | null, b: ... | null, share_change}`.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from prompt_salience.results import SalienceResult
+from prompt_salience.results import AlignedSegment, Comparison, SalienceResult, ScoredSegment
 
 
 class NonFiniteScoreError(ValueError):
@@ -45,6 +49,13 @@ def result_to_json(
         {"start": span.start, "end": span.end, "score": _score(score, f"token {i}")}
         for i, (span, score) in enumerate(zip(result.token_spans, result.token_scores, strict=True))
     ]
+    target: dict[str, object] = {
+        "start": result.span.start,
+        "end": result.span.end,
+        "text": result.span_text,
+    }
+    if result.span_logprob is not None:  # None only for results made without a model
+        target["logprob"] = _finite(result.span_logprob, "the explained span's log p")
     document: dict[str, object] = {
         "model": result.model,
         "method": result.method,
@@ -53,11 +64,7 @@ def result_to_json(
         "prompt": result.prompt,
         "response": result.response,
         "response_is_generated": result.response_is_generated,
-        "target": {
-            "start": result.span.start,
-            "end": result.span.end,
-            "text": result.span_text,
-        },
+        "target": target,
         # Segment scores are finite by now, so the scale is too.
         "scale": result.scale(),
         "segments": segments,
@@ -91,6 +98,56 @@ def results_to_json(
             )
             for i, result in enumerate(results)
         ]
+    }
+
+
+def comparison_to_json(
+    comparison: Comparison,
+    *,
+    source_maps: tuple[Mapping[str, object] | None, Mapping[str, object] | None] = (None, None),
+    extras: tuple[Mapping[str, object] | None, Mapping[str, object] | None] = (None, None),
+) -> dict[str, object]:
+    """`comparison` as JSON values: each side as `result_to_json` writes it (with its source
+    map and extras), then the cross-scores, the deltas and the aligned segments."""
+    cross = comparison.cross
+    return {
+        "a": result_to_json(comparison.a, source_map=source_maps[0], extra=extras[0]),
+        "b": result_to_json(comparison.b, source_map=source_maps[1], extra=extras[1]),
+        "cross": {
+            "a_target_under_a": _finite(cross.a_under_a, "log p(A's span | A)"),
+            "a_target_under_b": _finite(cross.a_under_b, "log p(A's span | B)"),
+            "b_target_under_a": _finite(cross.b_under_a, "log p(B's span | A)"),
+            "b_target_under_b": _finite(cross.b_under_b, "log p(B's span | B)"),
+        },
+        "delta_logprob": {
+            "a_target": _finite(cross.delta_a, "delta_logprob.a_target"),
+            "b_target": _finite(cross.delta_b, "delta_logprob.b_target"),
+        },
+        "segments": [_aligned_json(i, s) for i, s in enumerate(comparison.segments)],
+    }
+
+
+def _aligned_json(index: int, aligned: AlignedSegment) -> dict[str, object]:
+    change = aligned.share_change
+    return {
+        "status": aligned.status,
+        "a": _side_json(aligned.a, aligned.share_a, f"aligned segment {index} (A)"),
+        "b": _side_json(aligned.b, aligned.share_b, f"aligned segment {index} (B)"),
+        "share_change": None if change is None else _finite(change, f"share change {index}"),
+    }
+
+
+def _side_json(
+    segment: ScoredSegment | None, share: float | None, where: str
+) -> dict[str, object] | None:
+    if segment is None:
+        return None
+    return {
+        "start": segment.start,
+        "end": segment.end,
+        "text": segment.text,
+        "score": _score(segment.score, where),
+        "share": None if share is None else _finite(share, where),
     }
 
 
