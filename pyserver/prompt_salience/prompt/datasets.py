@@ -1,5 +1,8 @@
 """LIT-style `.jsonl` datasets: one `{"prompt": ..., "target": ..., "source": ...}` per line.
 
+A record may also carry `"expect": [{"contains": "..."}, {"not_regex": "/.../"}, ...]`, the
+front-matter's `expect:` list written in JSON; its problems are the file's, at the item.
+
 Each record becomes a case of a PromptFile (named after its `source`, else `line N`), so the
 engine renders and explains a dataset like a prompt file with cases; the prompt's source map
 points into the `.jsonl` text, each decoded character at the file character it came from (an
@@ -14,8 +17,16 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from ..errors import PromptFileError
+from .expectations import kind_problem, not_a_list, not_a_pair, read_expectation
 from .line_index import LineIndex
-from .parsed_prompt import PromptCase, PromptFile, PromptSettings, VariableValue
+from .parsed_prompt import (
+    Expectation,
+    Problem,
+    PromptCase,
+    PromptFile,
+    PromptSettings,
+    VariableValue,
+)
 
 _JSON_ESCAPES = {
     '"': '"',
@@ -40,6 +51,8 @@ class DatasetRecord:
     line: int
     prompt_offsets: tuple[int, ...]
     target_offsets: tuple[int, ...] | None
+    expect: tuple[Expectation, ...] = ()
+    problems: tuple[Problem, ...] = ()  # in its `expect` list
 
 
 def load_dataset(text: str, path: str | None = None) -> list[DatasetRecord]:
@@ -98,6 +111,10 @@ def _record(text: str, start: int, line: str, number: int, path: str | None) -> 
 
     target = data.get("target")
     source = data.get("source")
+    expect: tuple[Expectation, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    if data.get("expect") is not None:
+        expect, problems = _expectations(data["expect"], line, values["expect"][0], start)
     return DatasetRecord(
         prompt=prompt,
         target=target if isinstance(target, str) else None,
@@ -105,18 +122,56 @@ def _record(text: str, start: int, line: str, number: int, path: str | None) -> 
         line=number,
         prompt_offsets=offsets("prompt") or (),
         target_offsets=offsets("target"),
+        expect=expect,
+        problems=problems,
     )
 
 
-def _top_level_values(line: str) -> dict[str, tuple[int, tuple[int, ...] | None]]:
-    """For each top-level key: its value's column (0-based) and, for a string, the offset in the
-    line of each decoded character.
+def _expectations(
+    value: object, line: str, column: int, start: int
+) -> tuple[tuple[Expectation, ...], tuple[Problem, ...]]:
+    """A record's `expect` list, whose value starts at `column` of the line that starts at file
+    offset `start`: the expectations, and the problems of the bad items."""
+    if not isinstance(value, list):
+        return (), (not_a_list(start + column, start + _value_end(line, column)),)
+    found: list[Expectation] = []
+    problems: list[Problem] = []
+    for item, (item_start, item_end) in zip(value, _array_items(line, column), strict=True):
+        where = (start + item_start, start + item_end)
+        if not isinstance(item, dict) or len(item) != 1:
+            problems.append(not_a_pair(*where))
+            continue
+        ((kind, text),) = item.items()
+        problem = kind_problem(kind, *where)
+        if problem is None and not isinstance(text, str):
+            problem = Problem(
+                "error",
+                f"`{kind}` must be a string.",
+                f'Write e.g. {{"{kind}": "Avoid"}}; a regex as "/Avoid/".',
+                *where,
+            )
+        if problem is not None:
+            problems.append(problem)
+            continue
+        scanned = _top_level_values(line, item_start)[kind][1] or ()
+        offsets = tuple(start + o for o in scanned) if len(scanned) == len(text) else ()
+        checked = read_expectation(kind, VariableValue(kind, text, offsets), *where)
+        if isinstance(checked, Problem):
+            problems.append(checked)
+        else:
+            found.append(checked)
+    return tuple(found), tuple(problems)
+
+
+def _top_level_values(line: str, at: int = 0) -> dict[str, tuple[int, tuple[int, ...] | None]]:
+    """For each key of the object at column `at` (the whole line's by default): its value's
+    column (0-based) and, for a string, the offset in the line of each decoded character.
 
     The line is valid JSON holding an object (json.loads said so); a repeated key keeps its last
     value, as json.loads does.
     """
     found: dict[str, tuple[int, tuple[int, ...] | None]] = {}
-    position = _skip_space(line, 0) + 1  # past "{"
+    position = _skip_space(line, at) + 1  # past "{"
     while True:
         position = _skip_space(line, position)
         if line[position] == "}":
@@ -133,6 +188,29 @@ def _top_level_values(line: str) -> dict[str, tuple[int, tuple[int, ...] | None]
         position = _skip_space(line, position)
         if line[position] == ",":
             position += 1
+
+
+def _array_items(line: str, at: int) -> list[tuple[int, int]]:
+    """The columns [start, end) of each item of the JSON array at column `at` (valid JSON)."""
+    items: list[tuple[int, int]] = []
+    position = _skip_space(line, at + 1)  # past "["
+    while line[position] != "]":
+        end = _value_end(line, position)
+        items.append((position, end))
+        position = _skip_space(line, end)
+        if line[position] == ",":
+            position = _skip_space(line, position + 1)
+    return items
+
+
+def _value_end(line: str, position: int) -> int:
+    """The column just past the JSON value at `position` (trailing space excluded)."""
+    if line[position] == '"':
+        return _json_string(line, position)[2]
+    end = _skip_value(line, position)
+    while line[end - 1] in _WHITESPACE:
+        end -= 1
+    return end
 
 
 def _skip_space(line: str, position: int) -> int:
@@ -215,7 +293,9 @@ def dataset_to_prompt_file(text: str, path: str | None = None) -> PromptFile:
         if record.target is not None and record.target_offsets is not None:
             target = VariableValue("target", record.target, record.target_offsets)
         prompt = VariableValue("prompt", record.prompt, record.prompt_offsets)
-        cases.append(PromptCase(name, MappingProxyType({}), target, record.line, prompt))
+        cases.append(
+            PromptCase(name, MappingProxyType({}), target, record.line, prompt, record.expect)
+        )
     return PromptFile(
         path=path,
         text=text,
@@ -225,6 +305,6 @@ def dataset_to_prompt_file(text: str, path: str | None = None) -> PromptFile:
         placeholders=(),
         variables=MappingProxyType({}),
         cases=tuple(cases),
-        problems=(),
+        problems=tuple(p for record in records for p in record.problems),
         raw=True,
     )

@@ -6,7 +6,7 @@ span rather than raised, so an editor shows them all at once.
 
 Which settings a file may set, their types and their checks come from the one declaration of
 settings (`prompt_salience/settings.py`); the format adds only its own keys (`description`,
-`target`, `vars`, `cases`).
+`target`, `vars`, `cases`, `expect`).
 """
 
 from __future__ import annotations
@@ -18,21 +18,29 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple
 
-import regex  # type: ignore[import-untyped]
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import PromptFileError, PromptSalienceError
 from ..settings import front_matter_settings
+from .expectations import (
+    kind_problem,
+    not_a_list,
+    not_a_pair,
+    read_expectation,
+    slashed_regex_problem,
+)
 from .line_index import LineIndex
 from .parsed_prompt import (
     DEFAULT_CASE,
+    Expectation,
     Problem,
     PromptCase,
     PromptSettings,
     Severity,
     VariableValue,
+    value_problem,
 )
 from .yaml_scalars import scalar_characters
 
@@ -42,11 +50,11 @@ SETTING_KEYS = (
     *(declared.name for declared in front_matter_settings()),
     "target",
 )
-FRONT_MATTER_KEYS = (*SETTING_KEYS, "vars", "cases")
+FRONT_MATTER_KEYS = (*SETTING_KEYS, "vars", "cases", "expect")
 # Settings that must be written as text, and those that are whole numbers (the rest: any scalar).
 _TEXT_KEYS = ("description", *(d.name for d in front_matter_settings() if d.value_type is str))
 _NUMBER_KEYS = tuple(d.name for d in front_matter_settings() if d.value_type is int)
-CASE_KEYS = ("name", "vars", "target")
+CASE_KEYS = ("name", "vars", "target", "expect")
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -131,6 +139,7 @@ class CaseEntry:
     line: int
     variables: dict[str, KeyedValue]
     target: VariableValue | None
+    expect: tuple[Expectation, ...] = ()
 
 
 @dataclass
@@ -142,6 +151,7 @@ class FrontMatter:
     variables: dict[str, VariableValue] = field(default_factory=dict)
     variable_keys: dict[str, KeyedValue] = field(default_factory=dict)
     case_list: list[CaseEntry] | None = None
+    expect: tuple[Expectation, ...] = ()
     problems: list[Problem] = field(default_factory=list)
 
     def settings(self) -> PromptSettings:
@@ -156,13 +166,14 @@ class FrontMatter:
         target = self.strings.get("target")
         if not self.case_list:
             variables = MappingProxyType(dict(self.variables))
-            return (PromptCase(DEFAULT_CASE, variables, target, body_line),)
+            return (PromptCase(DEFAULT_CASE, variables, target, body_line, expect=self.expect),)
         return tuple(
             PromptCase(
                 case.name,
                 MappingProxyType(self.variables | {k: e.value for k, e in case.variables.items()}),
                 case.target or target,
                 case.line,
+                expect=self.expect + case.expect,
             )
             for case in self.case_list
         )
@@ -195,6 +206,8 @@ class _FrontMatterReader:
                 front.variables = {k: e.value for k, e in front.variable_keys.items()}
             elif key == "cases":
                 front.case_list = self.cases(value)
+            elif key == "expect":
+                front.expect = self.expectations(value)
             elif key in _NUMBER_KEYS:
                 front.numbers[key] = self.positive_int(key, value)
             else:
@@ -326,9 +339,41 @@ class _FrontMatterReader:
             elif key == "target" and not _is_null(value):
                 target = self.scalar(key, key_node, value)
                 case.target = target
+            elif key == "expect" and not _is_null(value):
+                case.expect = self.expectations(value)
         if not has_name:
             self.report_span(start, end, f"Case {number} has no name.", "Add `name: <case name>`.")
         return case
+
+    def expectations(self, node: Node) -> tuple[Expectation, ...]:
+        """An `expect:` list; each bad item is reported (see `prompt/expectations.py`)."""
+        if not isinstance(node, SequenceNode):
+            self.problems.append(not_a_list(*self.span(node)))
+            return ()
+        found: list[Expectation] = []
+        for item in node.value:
+            pair = item.value[0] if isinstance(item, MappingNode) and len(item.value) == 1 else None
+            if pair is None or not isinstance(pair[0], ScalarNode):
+                self.problems.append(not_a_pair(*self.span(item)))
+                continue
+            key_node, value = pair
+            start, end = self.span(key_node)[0], self.span(value)[1]
+            unknown = kind_problem(key_node.value, *self.span(key_node))
+            if unknown is not None:
+                self.problems.append(unknown)
+                continue
+            if _is_null(value):
+                written: VariableValue | None = VariableValue(key_node.value, "", ())
+            else:
+                written = self.scalar(key_node.value, key_node, value)
+            if written is None:
+                continue
+            checked = read_expectation(key_node.value, written, start, end)
+            if isinstance(checked, Problem):
+                self.problems.append(checked)
+            else:
+                found.append(checked)
+        return tuple(found)
 
     def report_span(self, start: int, end: int, problem: str, fix: str) -> None:
         self.problems.append(Problem("error", problem, fix, start, end))
@@ -351,37 +396,17 @@ def setting_problems(front: FrontMatter) -> Iterator[Problem]:
         try:
             declared.check(entry.value)
         except PromptSalienceError as exc:
-            yield _value_problem(entry, exc.problem, exc.fix, exc.column)
+            yield value_problem(entry, exc.problem, exc.fix, exc.column)
     explain = front.strings.get("explain")
     if (
         explain is not None
         and len(explain.value) >= 2
         and explain.value[0] == explain.value[-1] == "/"
     ):
-        pattern = explain.value[1:-1]
-        try:
-            if not pattern:
-                raise regex.error("the pattern is empty", pattern, 0)
-            regex.compile(pattern)
-        except regex.error as exc:
-            pos = exc.pos if isinstance(exc.pos, int) else 0
-            yield _value_problem(
-                explain,
-                f"Invalid regex in `explain`: {exc.msg} at position {pos}.",
-                "Fix the pattern between the slashes (Python `regex` syntax), or write plain text.",
-                pos + 2,
-            )
-
-
-def _value_problem(
-    value: VariableValue, problem: str, fix: str, column: int | None = None
-) -> Problem:
-    """A problem on a whole value, or on its character at 1-based `column` when given (just
-    past the value when `column` is one beyond its end, e.g. a regex missing its closing `)`).
-    """
-    offsets = [o for o in value.file_offsets if o >= 0] or [0]
-    mapped = [*value.file_offsets, offsets[-1] + 1]
-    if column is not None and 0 < column <= len(mapped) and mapped[column - 1] >= 0:
-        at = mapped[column - 1]
-        return Problem("error", problem, fix, at, at + 1)
-    return Problem("error", problem, fix, offsets[0], offsets[-1] + 1)
+        found = slashed_regex_problem(
+            explain,
+            "explain",
+            "Fix the pattern between the slashes (Python `regex` syntax), or write plain text.",
+        )
+        if found is not None:
+            yield found

@@ -6,6 +6,7 @@ the LSP. Offsets are code points into the file's own text (CRLF kept).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -17,6 +18,8 @@ from .source_map import SourceMap
 DEFAULT_CASE = "default"  # the one case of a file without `cases:`
 
 Severity = Literal["error", "warning"]
+ExpectationKind = Literal["contains", "not_contains", "regex", "not_regex"]
+EXPECTATION_KINDS: tuple[ExpectationKind, ...] = ("contains", "not_contains", "regex", "not_regex")
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,46 @@ class VariableValue:
 
 
 @dataclass(frozen=True)
+class Expectation:
+    """One `expect:` item: what the response must (`contains`, `regex`) or must not
+    (`not_contains`, `not_regex`) hold.
+
+    `written` is the text as written, a regex with its slashes, each character at its file
+    offset; [start, end) are the file offsets of the whole item, for a diagnostic on it.
+    """
+
+    kind: ExpectationKind
+    written: VariableValue
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        """The text to look for, or the regex's pattern (between the slashes)."""
+        value = self.written.value
+        return value[1:-1] if self.is_regex else value
+
+    @property
+    def is_regex(self) -> bool:
+        return self.kind in ("regex", "not_regex")
+
+    @property
+    def negated(self) -> bool:
+        return self.kind.startswith("not_")
+
+    def describe(self) -> str:
+        """The item as a user would write it, e.g. `not_contains: "You have to try it"`."""
+        shown = self.written.value if self.is_regex else quote(self.written.value)
+        return f"{self.kind}: {shown}"
+
+
+@dataclass(frozen=True)
 class PromptCase:
     """One set of variable values to render the template with (a CodeLens sits on `line`).
 
     `line` is 0-based: the case's `name:` line, or the body's first line for the implicit case.
     `prompt` is set only for dataset records, whose whole prompt comes from the record.
+    `expect` holds the file's top-level expectations, then the case's own.
     """
 
     name: str
@@ -54,6 +92,7 @@ class PromptCase:
     target: VariableValue | None
     line: int
     prompt: VariableValue | None = None
+    expect: tuple[Expectation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +113,25 @@ class Problem:
     fix: str
     start: int
     end: int
+
+
+def value_problem(
+    value: VariableValue, problem: str, fix: str, column: int | None = None
+) -> Problem:
+    """A problem on a whole value, or on its character at 1-based `column` when given (just
+    past the value when `column` is one beyond its end, e.g. a regex missing its closing `)`).
+    """
+    offsets = [o for o in value.file_offsets if o >= 0] or [0]
+    mapped = [*value.file_offsets, offsets[-1] + 1]
+    if column is not None and 0 < column <= len(mapped) and mapped[column - 1] >= 0:
+        at = mapped[column - 1]
+        return Problem("error", problem, fix, at, at + 1)
+    return Problem("error", problem, fix, offsets[0], offsets[-1] + 1)
+
+
+def quote(text: str, limit: int = 60) -> str:
+    """`text` as a JSON string (quoted, escapes on one line), cut to `limit` characters."""
+    return json.dumps(text if len(text) <= limit else text[: limit - 1] + "…", ensure_ascii=False)
 
 
 @dataclass(frozen=True)
