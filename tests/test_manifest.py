@@ -68,7 +68,8 @@ def test_the_manifest_declares_exactly_the_editor_settings_and_the_client_ones()
 @pytest.mark.parametrize("setting", editor_settings(), ids=lambda s: s.name)
 def test_each_editor_setting_has_the_declared_type_default_and_values(setting: Any) -> None:
     schema = _properties()[SECTION + wire_keys()[setting.name]]
-    assert schema["type"] == {str: "string", int: "integer", float: "number"}[setting.value_type]
+    json_types = {str: "string", int: "integer", float: "number", bool: "boolean"}
+    assert schema["type"] == json_types[setting.value_type]
     assert schema["default"] == setting.default
     assert type(schema["default"]) is setting.value_type
     assert schema.get("enum", []) == list(setting.choices)
@@ -101,6 +102,8 @@ def test_the_wire_keys_are_the_converters_names() -> None:
 
 def _other_value(setting: Any) -> object:
     """A good value of `setting` other than its default."""
+    if setting.value_type is bool:
+        return not setting.default
     return {str: "gemma3_270m" if setting.name == "model" else "tokens", int: 7, float: 0.5}[
         setting.value_type
     ]

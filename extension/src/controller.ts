@@ -43,6 +43,9 @@ export function isPromptDocument(document: vscode.TextDocument): boolean {
 
 /** Results the server computed for our own command: its answer is shown, no need to fetch. */
 const ANSWERED_REASONS = new Set(['computed', 'explained']);
+/** New results, shown whichever case the document showed: runs, and re-scores after an edit
+ * (the baseline response forced under the edited prompt). */
+const NEW_RESULT_REASONS = new Set([...ANSWERED_REASONS, 'rescored']);
 
 function caseKey(uri: string, caseName: string): string {
   return `${uri}#${caseName}`;
@@ -250,8 +253,8 @@ export class SalienceController implements vscode.Disposable {
     if (ANSWERED_REASONS.has(params.reason) && this.work.isRunning({ uri: params.uri, case: params.case })) {
       return; // the command's own answer is shown when it comes
     }
-    if (!ANSWERED_REASONS.has(params.reason) && this.shownCase(params.uri) !== params.case) {
-      return; // moved or restyled, but another case is shown on this document: keep showing it
+    if (!NEW_RESULT_REASONS.has(params.reason) && this.shownCase(params.uri) !== params.case) {
+      return; // moved, restyled or pinned, but another case is shown here: keep showing it
     }
     // Computed by another gesture, moved by an edit, or restyled: fetch and paint it.
     const isLatest = this.nextTicket(params.uri, params.case);

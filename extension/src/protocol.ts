@@ -132,6 +132,11 @@ export interface ExplanationResult {
   scale: ColourScaleInfo;
   segments: SegmentScore[];
   notes: Record<string, number>;
+  /** Whether the case has a pinned baseline (promptSalience.pin). */
+  pinned: boolean;
+  /** Set when this result is a re-score after an edit (the baseline response forced under the
+   * edited prompt, no generation): the server's own words for the change. */
+  rescore: { summary: string; deltaLogprob: number } | null;
 }
 
 export interface ResultChangedParams {
@@ -242,6 +247,11 @@ function parseNotes(value: unknown, where: string): Record<string, number> {
 }
 
 /** An ExplanationResult from the wire, checked; throws ProtocolError naming the bad field. */
+function parseRescore(value: unknown, where: string): { summary: string; deltaLogprob: number } {
+  const o = object(value, where);
+  return { summary: string(o, 'summary', where), deltaLogprob: number(o, 'deltaLogprob', where) };
+}
+
 export function parseExplanationResult(value: unknown): ExplanationResult {
   const where = 'result';
   const o = object(value, where);
@@ -262,6 +272,8 @@ export function parseExplanationResult(value: unknown): ExplanationResult {
     scale: parseScale(o.scale, `${where}.scale`),
     segments: array(o, 'segments', where, parseSegment),
     notes: parseNotes(o.notes, `${where}.notes`),
+    pinned: o.pinned === undefined ? false : boolean(o, 'pinned', where),
+    rescore: o.rescore === undefined || o.rescore === null ? null : parseRescore(o.rescore, `${where}.rescore`),
   };
   if (result.span.end > response.length) {
     throw new ProtocolError(`${where}.span`, `inside the response (${response.length} units)`, o.span);

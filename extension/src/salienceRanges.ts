@@ -131,6 +131,7 @@ export function responseView(result: ExplanationResult): ResponseView {
     `\u2500\u2500 Explaining "${shorten(result.spanText, 70)}" (response [${result.span.start}:${result.span.end}])`,
     `Case ${result.case} \u00b7 model ${result.model} \u00b7 method ${result.method} \u00b7 granularity ${result.granularity}` +
       (result.responseIsGenerated ? '' : ' \u00b7 response given as target'),
+    ...(result.rescore !== null ? [`Re-scored after your edit, not generated: ${result.rescore.summary}`] : []),
     result.scale.caption,
   ];
   const swatchLines: { line: number; key: string }[] = [];

@@ -78,6 +78,12 @@ class Setting:
         return value
 
     def _typed(self, value: object) -> object:
+        if self.value_type is bool:
+            if isinstance(value, bool):
+                return value
+            raise PromptSalienceError(
+                f"Expected true or false, got {value!r}.", "Give true or false."
+            )
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if self.value_type is float and number:
             return float(value)  # type: ignore[arg-type]
@@ -189,6 +195,12 @@ class Settings:
         cli_flag="--cache-dir",
         restricted=True,
         machine_scope=True,
+    )
+    rescore_on_edit: bool = setting(
+        True,
+        "After an edit and a pause in typing, force the pinned response (else the last one) as "
+        "the target under the edited prompt, and show how its log-probability and salience "
+        "changed. No generation.",
     )
     ig_steps: int = setting(
         _IG_STEPS.default,

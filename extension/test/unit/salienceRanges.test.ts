@@ -131,6 +131,13 @@ describe('the response view', () => {
     }
   });
 
+  it("says when the result is a re-score, in the server's words", () => {
+    assert.doesNotMatch(view.text, /Re-scored/);
+    const summary = 'log p(pinned answer) -1.5 \u2192 -5.3 (43x less likely)';
+    const rescored = parseExplanationResult({ ...rawFixture(), responseIsGenerated: false, rescore: { pinned: true, beforeLogprob: -1.5, logprob: -5.3, deltaLogprob: -3.8, summary } });
+    assert.ok(responseView(rescored).text.includes(`Re-scored after your edit, not generated: ${summary}\n`));
+  });
+
   it('turns a selection into a response span, trimmed, and ignores the footer', () => {
     const start = result.response.indexOf('Recommendation');
     const lineEnd = result.response.indexOf('\n', start);

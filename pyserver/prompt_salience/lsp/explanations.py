@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..engine.case_run import PreparedPrompt, RunSettings
     from ..engine.explainer import Generation
     from ..models.model_spec import ModelSpec
+    from .baselines import Baseline
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class Explanation:
         self.generation: Generation | None = None
         self.result: SalienceResult | None = None
         self.dropped = False
+        # Set for a re-score: the earlier response forced as the target (no generation).
+        self.rescored_from: Baseline | None = None
         self._cancels: set[threading.Event] = set()
         self._hits: list[tuple[int, int, int]] | None = None
         self._ranked: dict[int, RankedSegment] | None = None

@@ -27,6 +27,7 @@ from .diagnostics import document_diagnostics
 from .explanations import Explanation
 from .open_documents import OpenDocument, Parse
 from .protocol import RESULT_CHANGED_NOTIFICATION, ResultChangedParams, ServerSettings
+from .rescore import Rescorer
 from .rpc import PromptSalienceProtocol
 from .token_budget import TokenBudget
 from .worker import ModelKey, ModelWorker
@@ -50,6 +51,7 @@ class PromptSalienceServer(LanguageServer):
         self.settings = ServerSettings()
         self.worker = ModelWorker()
         self.token_budget = TokenBudget(self.worker)
+        self.rescorer = Rescorer(self)
         self._pending_diagnostics: dict[str, asyncio.TimerHandle] = {}
 
     @property

@@ -40,7 +40,10 @@ from .result_view import explanation_result, response_pieces
 from .rpc import RequestFailed
 
 if TYPE_CHECKING:
+    from ..engine.case_run import PreparedPrompt, RunSettings
     from ..engine.explainer import Explainer, Generation
+    from ..models.model_spec import ModelSpec
+    from ..prompt.parsed_prompt import PromptCase, PromptFile
     from .language_server import PromptSalienceServer
 
 logger = logging.getLogger(__name__)
@@ -54,10 +57,10 @@ async def run_and_explain(server: PromptSalienceServer, params: CaseParams) -> E
     parse = server.parse(document)
     if parse.document is None:
         assert parse.error is not None
-        raise _fail(server, parse.error)
+        raise fail(server, parse.error)
     prompt_file = parse.document
     if prompt_file.errors:
-        raise _fail(server, prompt_file.error(prompt_file.errors[0]))
+        raise fail(server, prompt_file.error(prompt_file.errors[0]))
     try:
         case = prompt_file.case(params.case)
         settings = server.run_settings(prompt_file.settings)
@@ -67,17 +70,8 @@ async def run_and_explain(server: PromptSalienceServer, params: CaseParams) -> E
             prompt_file, case.name, chat_setting=settings.chat_template, spec=spec
         )
     except PromptSalienceError as error:
-        raise _fail(server, error) from None
-    line = min(case.line, document.index.line_count - 1)
-    line_bounds = (document.index.line_starts[line], document.index.line_end(line))
-    explanation = Explanation(
-        case.name,
-        prepared,
-        dependency_extents(prompt_file, case, prepared.source_map, line_bounds),
-        settings,
-        spec,
-        document.version,
-    )
+        raise fail(server, error) from None
+    explanation = new_explanation(document, prompt_file, case, prepared, settings, spec)
     document.start_run(explanation)
     server.refresh_code_lenses()  # "Running… (click to cancel)"
     key = server.model_key(spec, settings.precision)
@@ -85,7 +79,7 @@ async def run_and_explain(server: PromptSalienceServer, params: CaseParams) -> E
     warnings: list[str] = []
 
     def job(progress: WorkProgress, cancel: threading.Event) -> tuple[Generation, SalienceResult]:
-        explainer = _explainer(server, key, settings.max_length, progress, cancel)
+        explainer = loaded_explainer(server, key, settings.max_length, progress, cancel)
 
         def fall_back(error: SpanError) -> None:
             # Keep the generation: explain all of it, and say why (other spans stay a click away).
@@ -102,7 +96,7 @@ async def run_and_explain(server: PromptSalienceServer, params: CaseParams) -> E
         return run.generation, run.result
 
     try:
-        generation, result = await _on_worker(
+        generation, result = await on_worker(
             server, explanation, f"Prompt salience: {case.name}", params, job
         )
     except BaseException:
@@ -120,6 +114,21 @@ async def run_and_explain(server: PromptSalienceServer, params: CaseParams) -> E
     return explanation_result(document, explanation, server.settings.intensity)
 
 
+def new_explanation(
+    document: OpenDocument,
+    prompt_file: PromptFile,
+    case: PromptCase,
+    prepared: PreparedPrompt,
+    settings: RunSettings,
+    spec: ModelSpec,
+) -> Explanation:
+    """An explanation of `case` as rendered now, tied to the text it depends on."""
+    line = min(case.line, document.index.line_count - 1)
+    line_bounds = (document.index.line_starts[line], document.index.line_end(line))
+    extents = dependency_extents(prompt_file, case, prepared.source_map, line_bounds)
+    return Explanation(case.name, prepared, extents, settings, spec, document.version)
+
+
 async def explain_span(
     server: PromptSalienceServer, params: ExplainSpanParams
 ) -> ExplanationResult:
@@ -131,7 +140,7 @@ async def explain_span(
     try:
         span = _chosen_span(explanation.generation.response, params, document.encoding)
     except PromptSalienceError as error:
-        raise _fail(server, error) from None
+        raise fail(server, error) from None
     result = explanation.result
     return await _explain(
         server, document, explanation, span, result.method, result.granularity, params
@@ -149,7 +158,7 @@ async def set_view(server: PromptSalienceServer, params: SetViewParams) -> Expla
     try:
         _check_view(method, granularity)
     except PromptSalienceError as error:
-        raise _fail(server, error) from None
+        raise fail(server, error) from None
     shift = len(result.prompt)
     span = CharSpan(result.span.start - shift, result.span.end - shift)
     return await _explain(server, document, explanation, span, method, granularity, params)
@@ -182,7 +191,7 @@ async def _explain(
     options = method_options(explanation.settings, method)
 
     def job(progress: WorkProgress, cancel: threading.Event) -> SalienceResult:
-        explainer = _explainer(server, key, explanation.settings.max_length, progress, cancel)
+        explainer = loaded_explainer(server, key, explanation.settings.max_length, progress, cancel)
         progress.report(f"Salience ({method}, {granularity})", 50)
         return explainer.explain(
             generation,
@@ -193,7 +202,7 @@ async def _explain(
             cancel=cancel,
         )
 
-    result = await _on_worker(
+    result = await on_worker(
         server, explanation, f"Prompt salience: {explanation.case}", params, job
     )
     if explanation.dropped or document.explanations.get(explanation.case) is not explanation:
@@ -204,14 +213,19 @@ async def _explain(
     return explanation_result(document, explanation, server.settings.intensity)
 
 
-async def _on_worker(
+async def on_worker(
     server: PromptSalienceServer,
     explanation: Explanation,
     title: str,
     params: CaseParams,
     job: Callable[[WorkProgress, threading.Event], T],
+    *,
+    show_failures: bool = True,
 ) -> T:
-    """Run `job` on the model worker with progress and every way of cancelling it."""
+    """Run `job` on the model worker with progress and every way of cancelling it.
+
+    A failure the user can fix is shown (window/showMessage) and raised as RequestFailed; with
+    `show_failures` False (background work nobody asked for) it is raised as it is, unshown."""
     cancel = explanation.new_cancel_event()
     stop_listening = server.rpc.on_cancel(server.protocol.msg_id, cancel.set)
     progress = await WorkProgress.start(server, title, cancel, params.work_done_token)
@@ -228,12 +242,14 @@ async def _on_worker(
         raise JsonRpcRequestCancelled("Cancelled.") from None
     except PromptSalienceError as error:
         progress.end("Failed")
-        raise _fail(server, error) from None
+        if not show_failures:
+            raise
+        raise fail(server, error) from None
     except Exception as error:
         logger.exception("Model work failed")
         progress.end("Failed")
         if _out_of_memory(error):
-            raise _fail(
+            raise fail(
                 server,
                 PromptSalienceError(
                     "Out of memory while running the model.",
@@ -241,7 +257,7 @@ async def _on_worker(
                     "close other programs using the memory (or the GPU).",
                 ),
             ) from None
-        raise _fail(
+        raise fail(
             server,
             PromptSalienceError(
                 f"Unexpected error: {type(error).__name__}: {error}.",
@@ -274,7 +290,7 @@ def _guarded(
     return value, time.perf_counter() - started
 
 
-def _explainer(
+def loaded_explainer(
     server: PromptSalienceServer,
     key: Any,
     max_length: int,
@@ -310,7 +326,7 @@ def _finished(
     explanation = document.explanation(params.case)
     if explanation is None or explanation.generation is None:
         which = f"case `{params.case}`" if params.case else "this file"
-        raise _fail(
+        raise fail(
             server,
             PromptSalienceError(
                 f"There is no run of {which} to explain.",
@@ -365,7 +381,7 @@ def _check_view(method: str, granularity: str) -> None:
     check_granularity(granularity)
 
 
-def _fail(server: PromptSalienceServer, error: PromptSalienceError) -> RequestFailed:
+def fail(server: PromptSalienceServer, error: PromptSalienceError) -> RequestFailed:
     """Show a user's error (with its fix) and make the request fail with it."""
     message = error.one_line()
     server.show(message, MessageType.Error)

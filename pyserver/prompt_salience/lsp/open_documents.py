@@ -20,6 +20,7 @@ from ..engine.case_run import PreparedPrompt
 from ..errors import PromptSalienceError
 from ..prompt.documents import is_dataset, parse_document
 from ..prompt.parsed_prompt import PromptFile
+from .baselines import Baseline
 from .explanations import Explanation, TextEdit
 from .positions import UTF16, PositionIndex
 
@@ -65,6 +66,10 @@ class OpenDocument:
     explanations: dict[str, Explanation] = field(default_factory=dict)  # case -> finished run
     running: dict[str, Explanation] = field(default_factory=dict)  # case -> run in flight
     active_case: str | None = None  # the case last run or explained
+    pinned: dict[str, Baseline] = field(default_factory=dict)  # case -> the user's baseline
+    removed: dict[str, Baseline] = field(
+        default_factory=dict
+    )  # case -> last result an edit removed
     _index: PositionIndex | None = None
     _parse: Parse | None = None
     _parse_revision: int = -1
@@ -119,8 +124,7 @@ class OpenDocument:
         for table in (self.explanations, self.running):
             for case, explanation in list(table.items()):
                 if explanation.touched_by(edit):
-                    explanation.drop()
-                    del table[case]
+                    self._drop(table, case)
                     if table is self.explanations:
                         dropped.append(case)
                 else:
@@ -128,6 +132,20 @@ class OpenDocument:
                     if table is self.explanations:
                         self._moved.add(case)
         return dropped
+
+    def _drop(self, table: dict[str, Explanation], case: str) -> None:
+        """Drop an explanation the text no longer supports; a finished one that was a fresh
+        run becomes the case's baseline for re-scoring (a re-score keeps the one it forced)."""
+        explanation = table.pop(case)
+        explanation.drop()
+        if table is self.explanations and explanation.rescored_from is None:
+            baseline = Baseline.of(explanation)
+            if baseline is not None:
+                self.removed[case] = baseline
+
+    def baseline(self, case: str) -> Baseline | None:
+        """What a re-score of `case` forces: the pinned response, else the last one removed."""
+        return self.pinned.get(case) or self.removed.get(case)
 
     # -- parsing ----------------------------------------------------------------------------
     def parse(self, prepare: Preparer) -> tuple[Parse, list[str], list[str]]:
@@ -158,8 +176,7 @@ class OpenDocument:
                 except PromptSalienceError:
                     same = False  # the case is gone or cannot be rendered
                 if not same:
-                    explanation.drop()
-                    del table[case]
+                    self._drop(table, case)
                     if table is self.explanations:
                         dropped.append(case)
         return dropped

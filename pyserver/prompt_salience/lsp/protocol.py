@@ -24,12 +24,16 @@ EXPLAIN_SPAN_COMMAND = "promptSalience.explainSpan"  # ExplainSpanParams -> Expl
 SET_VIEW_COMMAND = "promptSalience.setView"  # SetViewParams -> ExplanationResult
 SHOW_RESPONSE_COMMAND = "promptSalience.showResponse"  # CaseParams -> None (window/showMessage)
 CANCEL_COMMAND = "promptSalience.cancel"  # CaseParams -> None
+PIN_COMMAND = "promptSalience.pin"  # CaseParams -> ExplanationResult (now pinned)
+UNPIN_COMMAND = "promptSalience.unpin"  # CaseParams -> bool (whether a pin was removed)
 COMMANDS = (
     RUN_COMMAND,
     EXPLAIN_SPAN_COMMAND,
     SET_VIEW_COMMAND,
     SHOW_RESPONSE_COMMAND,
     CANCEL_COMMAND,
+    PIN_COMMAND,
+    UNPIN_COMMAND,
 )
 
 # -- custom requests (client -> server) and notifications (server -> client) -----------------
@@ -140,6 +144,19 @@ class SegmentScore:
 
 
 @attrs.define
+class Rescore:
+    """This result forced an earlier response (the pinned one, else the last one an edit
+    removed) as the target under the current prompt: no generation. Log-probabilities are of
+    the explained span, in nats; `delta_logprob` < 0: the old answer is now less likely."""
+
+    pinned: bool
+    before_logprob: float
+    logprob: float
+    delta_logprob: float
+    summary: str  # e.g. "log p(pinned answer) -1.5 → -5.3 (43x less likely)"
+
+
+@attrs.define
 class ExplanationResult:
     """The salience of one case for one span of its response, tied to document `version`."""
 
@@ -158,6 +175,9 @@ class ExplanationResult:
     scale: ColourScaleInfo
     segments: list[SegmentScore]
     notes: dict[str, float]
+    span_logprob: float | None  # log p(explained span | everything before it), nats
+    pinned: bool  # the case has a pinned baseline (see promptSalience.pin)
+    rescore: Rescore | None  # set when this result is a re-score, not a new generation
 
 
 @attrs.define
@@ -170,7 +190,8 @@ class ResultChangedParams:
     case: str
     available: bool
     # "computed" | "explained" | "moved" (an edit moved its ranges; `version` is the new one) |
-    # "restyled" (its colours changed with a setting) | "dropped" | "closed"
+    # "restyled" (its colours changed with a setting) | "rescored" (a re-score after an edit:
+    # the baseline response forced under the edited prompt) | "pinned" | "dropped" | "closed"
     reason: str
 
 

@@ -11,6 +11,7 @@ from .protocol import (
     ColourScaleInfo,
     ExplanationResult,
     LegendEntry,
+    Rescore,
     SegmentScore,
     TextSpan,
 )
@@ -65,6 +66,26 @@ def explanation_result(
         scale=colour_scale_info(scale),
         segments=segments,
         notes=dict(result.notes),
+        span_logprob=result.span_logprob,
+        pinned=explanation.case in document.pinned,
+        rescore=_rescore(explanation),
+    )
+
+
+def _rescore(explanation: Explanation) -> Rescore | None:
+    baseline, result = explanation.rescored_from, explanation.result
+    if baseline is None or result is None:
+        return None
+    if baseline.logprob is None or result.span_logprob is None:
+        return None
+    summary = baseline.summary(result.span_logprob)
+    assert summary is not None
+    return Rescore(
+        pinned=baseline.pinned,
+        before_logprob=baseline.logprob,
+        logprob=result.span_logprob,
+        delta_logprob=result.span_logprob - baseline.logprob,
+        summary=summary,
     )
 
 

@@ -9,7 +9,8 @@ if TYPE_CHECKING:
 
 
 def register_all(server: PromptSalienceServer) -> None:
-    from . import choices, code_lens, commands, custom_requests, hover, lifecycle, text_sync
+    from . import choices, code_lens, commands, custom_requests, hover, lifecycle, pins, text_sync
 
-    for module in (lifecycle, text_sync, code_lens, hover, commands, custom_requests, choices):
+    features = (lifecycle, text_sync, code_lens, hover, commands, pins, custom_requests, choices)
+    for module in features:
         module.register(server)

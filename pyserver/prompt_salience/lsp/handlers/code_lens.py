@@ -21,9 +21,11 @@ from ..open_documents import OpenDocument
 from ..protocol import (
     CANCEL_COMMAND,
     EXPLAIN_SPAN_COMMAND,
+    PIN_COMMAND,
     RUN_COMMAND,
     SET_VIEW_COMMAND,
     SHOW_RESPONSE_COMMAND,
+    UNPIN_COMMAND,
     CaseParams,
     ExplainSpanParams,
     SetViewParams,
@@ -73,7 +75,8 @@ def _result_lenses(
     result = explanation.result
     assert result is not None
     uri, case = document.uri, explanation.case
-    lenses = [
+    lenses = [*_baseline_lenses(document, explanation, where)]
+    lenses += [
         _lens(
             where,
             f"Response: {first_line(result.response) or '(empty)'}",
@@ -114,6 +117,25 @@ def _result_lenses(
                 )
             )
     lenses.append(_lens(where, "↻ Run again", RUN_COMMAND, CaseParams(uri, case)))
+    return lenses
+
+
+def _baseline_lenses(
+    document: OpenDocument, explanation: Explanation, where: Range
+) -> list[CodeLens]:
+    """A re-score's change of log p, and the pin of the case (pin it, or unpin it)."""
+    args = CaseParams(document.uri, explanation.case)
+    lenses = []
+    baseline, result = explanation.rescored_from, explanation.result
+    after = result.span_logprob if result is not None else None
+    summary = baseline.summary(after) if baseline is not None and after is not None else None
+    if summary is not None:
+        title = f"{summary} · re-scored, not generated"
+        lenses.append(_lens(where, title, SHOW_RESPONSE_COMMAND, args))
+    if explanation.case in document.pinned:
+        lenses.append(_lens(where, "📌 Pinned · unpin", UNPIN_COMMAND, args))
+    else:
+        lenses.append(_lens(where, "📌 Pin this result", PIN_COMMAND, args))
     return lenses
 
 

@@ -53,6 +53,7 @@ def did_change(ls: PromptSalienceServer, params: DidChangeTextDocumentParams) ->
     for case in dropped:
         ls.result_changed(document, case, available=False, reason="dropped")
     ls.schedule_diagnostics(document)
+    ls.rescorer.schedule(document)  # after a pause: the baseline response under the new text
 
 
 def did_close(ls: PromptSalienceServer, params: DidCloseTextDocumentParams) -> None:

@@ -1,0 +1,155 @@
+"""Pin, edit, re-score: the codelab's loop over plain LSP (real embedded Gemma).
+
+After an edit and a pause, the server forces the pinned response (else the last one) under
+the edited prompt, without generating, and reports how its log-probability changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsp_helpers import (
+    change,
+    close_document,
+    execute,
+    lenses,
+    open_document,
+    position_of,
+    request,
+    unique_uri,
+)
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import LanguageClient
+
+pytestmark = [pytest.mark.model, pytest.mark.asyncio(loop_scope="session")]
+
+MISTAKE = (Path(__file__).parents[2] / "prompts" / "menu-fewshot-mistake.prompt").read_text()
+CASE = "quiche-lorraine"
+WRONG = "Recommendation: You have to try it."  # the first example's copy-paste mistake
+REQUEST_FAILED = -32803
+
+
+async def _notice(client: LanguageClient, count: int, reason: str, timeout: float = 120) -> Any:
+    """The first resultChanged notice with `reason` after the first `count` ones."""
+    changes: list[Any] = client.result_changes  # type: ignore[attr-defined]
+    async with asyncio.timeout(timeout):
+        while True:
+            found = [c for c in changes[count:] if c.reason == reason]
+            if found:
+                return found[0]
+            await asyncio.sleep(0.05)
+
+
+def _fix_first_example(client: LanguageClient, uri: str, text: str, version: int) -> str:
+    at = text.index(WRONG)
+    start, end = position_of(text, at), position_of(text, at + len(WRONG))
+    change(client, uri, version, types.Range(start, end), "Recommendation: Avoid.")
+    return text[:at] + "Recommendation: Avoid." + text[at + len(WRONG) :]
+
+
+async def test_a_pinned_answer_is_re_scored_after_the_fix_without_generating(
+    client: LanguageClient,
+) -> None:
+    uri = unique_uri("rescore.prompt")
+    open_document(client, uri, MISTAKE)
+    try:
+        ran = await asyncio.wait_for(
+            execute(client, "promptSalience.run", {"uri": uri, "case": CASE}), 300
+        )
+        assert "You have to try it" in ran["response"]
+        pinned = await execute(client, "promptSalience.pin", {"uri": uri, "case": CASE})
+        assert pinned["pinned"] is True
+        assert any(
+            "Pinned" in (lens.command.title if lens.command else "")
+            for lens in await lenses(client, uri)
+        )
+        count = len(client.result_changes)  # type: ignore[attr-defined]
+        before_tokens = set(client.progress_reports)
+        _fix_first_example(client, uri, MISTAKE, 2)
+        notice = await _notice(client, count, "rescored")
+        assert notice.version == 2
+        result = await request(client, "promptSalience/result", {"uri": uri, "case": CASE})
+        rescore = result["rescore"]
+        assert rescore["pinned"] is True
+        assert rescore["beforeLogprob"] == pytest.approx(ran["spanLogprob"])
+        # Fixing the example makes the copied mistake less likely.
+        assert rescore["deltaLogprob"] < 0
+        assert result["response"] == ran["response"]
+        assert result["responseIsGenerated"] is False
+        titles = [lens.command.title for lens in await lenses(client, uri) if lens.command]
+        assert any(t.startswith("log p(pinned answer)") and "less likely" in t for t in titles), (
+            titles
+        )
+        # No generation happened for the re-score: only its own progress, no "Generating".
+        new = [t for t in client.progress_reports if t not in before_tokens]
+        messages = [
+            getattr(v, "message", None) or getattr(v, "title", None) or ""
+            for t in new
+            for v in client.progress_reports[t]
+        ]
+        assert any("re-scoring" in m for m in messages), messages
+        assert not any(m.startswith("Generating") for m in messages), messages
+    finally:
+        close_document(client, uri)
+
+
+async def test_without_a_pin_the_last_answer_is_re_scored(client: LanguageClient) -> None:
+    uri = unique_uri("rescore-last.prompt")
+    open_document(client, uri, MISTAKE)
+    try:
+        await asyncio.wait_for(
+            execute(client, "promptSalience.run", {"uri": uri, "case": CASE}), 300
+        )
+        count = len(client.result_changes)  # type: ignore[attr-defined]
+        _fix_first_example(client, uri, MISTAKE, 2)
+        await _notice(client, count, "rescored")
+        result = await request(client, "promptSalience/result", {"uri": uri, "case": CASE})
+        assert result["rescore"]["pinned"] is False
+        assert result["pinned"] is False
+    finally:
+        close_document(client, uri)
+
+
+async def test_pinning_needs_a_result_and_no_run_in_flight(client: LanguageClient) -> None:
+    uri = unique_uri("pin-bad.prompt")
+    open_document(client, uri, MISTAKE)
+    try:
+        with pytest.raises(JsonRpcException) as nothing:
+            await execute(client, "promptSalience.pin", {"uri": uri, "case": CASE})
+        assert nothing.value.code == REQUEST_FAILED
+        assert "no result" in str(nothing.value.message)
+        run = asyncio.ensure_future(
+            execute(client, "promptSalience.run", {"uri": uri, "case": CASE})
+        )
+        await asyncio.sleep(0.5)
+        with pytest.raises(JsonRpcException) as in_flight:
+            await execute(client, "promptSalience.pin", {"uri": uri, "case": CASE})
+        assert "in flight" in str(in_flight.value.message)
+        await asyncio.wait_for(run, 300)  # the run itself is not disturbed
+    finally:
+        close_document(client, uri)
+
+
+async def test_the_setting_turns_re_scoring_off(client: LanguageClient) -> None:
+    settings = {"maxNewTokens": 8, "rescoreOnEdit": False}
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams({"promptSalience": settings})
+    )
+    uri = unique_uri("rescore-off.prompt")
+    open_document(client, uri, MISTAKE)
+    try:
+        await asyncio.wait_for(
+            execute(client, "promptSalience.run", {"uri": uri, "case": CASE}), 300
+        )
+        count = len(client.result_changes)  # type: ignore[attr-defined]
+        _fix_first_example(client, uri, MISTAKE, 2)
+        with pytest.raises(TimeoutError):
+            await _notice(client, count, "rescored", timeout=3)
+    finally:
+        restore = {"promptSalience": {"maxNewTokens": 8}}
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(restore))
+        close_document(client, uri)
