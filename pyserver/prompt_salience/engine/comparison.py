@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..errors import PromptSalienceError
+from ..models.model_spec import parse_model_spec
 from ..results import (
     AlignedSegment,
     Comparison,
@@ -29,6 +30,7 @@ from ..results import (
 )
 
 if TYPE_CHECKING:  # the explainer imports JAX: alignment alone stays light
+    from ..settings import Settings
     from .case_run import CaseRun
     from .explainer import Explainer
 
@@ -148,3 +150,28 @@ def align_segments(a: SalienceResult, b: SalienceResult) -> tuple[AlignedSegment
         aligned.extend(pair("removed", i, None) for i in range(i1 + paired, i2))
         aligned.extend(pair("added", None, j) for j in range(j1 + paired, j2))
     return tuple(aligned)
+
+
+def check_comparable_settings(a: Settings, b: Settings) -> None:
+    """Refuse, before any model loads, two sides that would run on different models or
+    precisions, or be explained with different methods or granularities."""
+    spec_a, spec_b = parse_model_spec(a.model), parse_model_spec(b.model)
+    if (spec_a.kind, spec_a.preset) != (spec_b.kind, spec_b.preset):
+        raise PromptSalienceError(
+            f"A uses the model {a.model!r} and B uses {b.model!r}: a comparison needs one model.",
+            "Set the same `model:` in both files, or pass --model to run both on one model.",
+        )
+    for what, left, right, in_files in (
+        ("precision", a.precision, b.precision, False),
+        ("method", a.method, b.method, True),
+        ("granularity", a.granularity, b.granularity, True),
+    ):
+        if left != right:
+            use_one = f"pass --{what} to use one for both"
+            raise PromptSalienceError(
+                f"A uses the {what} {left!r} and B uses {right!r}: their salience cannot be "
+                "compared.",
+                f"Set the same `{what}:` in both files, or {use_one}."
+                if in_files
+                else f"{use_one.capitalize()}.",
+            )
