@@ -149,3 +149,93 @@ def test_random_records_decode_with_exact_offsets(
             assert list(offsets) == sorted(set(offsets))
             for char, offset in zip(value, offsets, strict=True):
                 assert text[offset] in (char, "\\")
+
+
+# --- expectations (`expect`) ---------------------------------------------------------------------
+
+
+def test_records_carry_expectations_with_the_offsets_of_each_item() -> None:
+    text = (
+        '{"prompt": "p"}\n'
+        '{"source": "mistake", "prompt": "p", "expect": [ {"not_contains": "You\\nhave"} ,'
+        '{"regex":"/Recommendation: \\\\w+/"}]}\n'
+    )
+    prompt_file = dataset_to_prompt_file(text, "d.jsonl")
+    assert prompt_file.problems == ()
+    plain, mistake = prompt_file.cases
+    assert plain.expect == ()
+    assert [e.describe() for e in mistake.expect] == [
+        'not_contains: "You\\nhave"',
+        "regex: /Recommendation: \\w+/",
+    ]
+    assert [text[e.start : e.end] for e in mistake.expect] == [
+        '{"not_contains": "You\\nhave"}',
+        '{"regex":"/Recommendation: \\\\w+/"}',
+    ]
+    for item in mistake.expect:
+        decoded = [text[o] for o in item.written.file_offsets]
+        assert len(decoded) == len(item.written.value)
+        assert all(c in (v, "\\") for c, v in zip(decoded, item.written.value, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("expect", "problem", "marked"),
+    [
+        ('{"contains": "x"}', "`expect` must be a list", '{"contains": "x"}'),
+        ('"Avoid"', "`expect` must be a list", '"Avoid"'),
+        ('[ "Avoid" ]', "must be one `kind: text` pair", '"Avoid"'),
+        ('[{"contains": "a", "regex": "/b/"}]', "must be one `kind: text` pair", None),
+        ('[{}]', "must be one `kind: text` pair", "{}"),
+        ('[{"contans": "x"}]', "Unknown expectation `contans`", '{"contans": "x"}'),
+        ('[{"contains": 3}]', "`contains` must be a string", '{"contains": 3}'),
+        ('[{"contains": ""}]', "`contains` has no text", '{"contains": ""}'),
+        ('[{"regex": "Avoid"}]', "between slashes", "Avoid"),
+        ('[{"not_regex": "/a)b/"}]', "Invalid regex in `not_regex`", ")"),
+    ],
+)
+def test_bad_expectations_are_problems_on_the_records_line(
+    expect: str, problem: str, marked: str | None
+) -> None:
+    text = '{"prompt": "fine"}\n{"prompt": "p", "expect": ' + expect + ', "source": "s"}\n'
+    prompt_file = dataset_to_prompt_file(text, "d.jsonl")
+    assert len(prompt_file.problems) == 1, prompt_file.problems
+    found = prompt_file.problems[0]
+    assert problem in found.problem
+    assert found.fix
+    assert prompt_file.error(found).line == 2
+    if marked is not None:
+        assert text[found.start : found.end] == marked
+    assert [c.name for c in prompt_file.cases] == ["line 1", "s"]  # every record still loads
+
+
+def test_a_null_expect_is_none() -> None:
+    prompt_file = dataset_to_prompt_file('{"prompt": "p", "expect": null}\n', "d.jsonl")
+    assert prompt_file.problems == ()
+    assert prompt_file.cases[0].expect == ()
+
+
+_kinds = st.sampled_from(["contains", "not_contains"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    items=st.lists(st.tuples(_kinds, _strings.filter(bool)), max_size=4),
+    ascii_only=st.booleans(),
+    compact=st.booleans(),
+)
+def test_random_expectations_decode_with_exact_offsets(
+    items: list[tuple[str, str]], ascii_only: bool, compact: bool
+) -> None:
+    record = {"prompt": "p", "expect": [{kind: value} for kind, value in items]}
+    separators = (",", ":") if compact else (" , ", " :  ")
+    text = "\n" + json.dumps(record, ensure_ascii=ascii_only, separators=separators) + "\n"
+    prompt_file = dataset_to_prompt_file(text, "d.jsonl")
+    assert prompt_file.problems == ()
+    (case,) = prompt_file.cases
+    assert [(e.kind, e.text) for e in case.expect] == items
+    for item in case.expect:
+        assert text[item.start] == "{" and text[item.end - 1] == "}"
+        offsets = item.written.file_offsets
+        assert len(offsets) == len(item.text)
+        for char, offset in zip(item.text, offsets, strict=True):
+            assert text[offset] in (char, "\\")

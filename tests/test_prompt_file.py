@@ -736,3 +736,116 @@ def test_render_then_map_back_is_exact(pieces: list[str], a: str, b: str) -> Non
         value = prompt_file.variables[name]
         assert rendered.text[start:end] == value.value
         assert source_map.file_offsets[start:end] == value.file_offsets
+
+
+# --- expectations (`expect:`) ---------------------------------------------------------------------
+
+
+def test_expectations_at_the_top_apply_to_every_case_and_a_case_adds_its_own() -> None:
+    text = (
+        "---\n"
+        "expect: [not_contains: \"You have to try it\", regex: '/Recommendation: \\w+/']\n"
+        "vars:\n  food: Quiche\n"
+        "cases:\n"
+        "  - name: quiche\n"
+        "    expect:\n"
+        "      - contains: Avoid\n"
+        "      - not_regex: '/(?i)delicious/'\n"
+        "  - name: plain\n"
+        "---\nSuggestion: {{food}}\n"
+    )
+    prompt_file = parse(text)
+    assert prompt_file.problems == ()
+    quiche, plain = prompt_file.cases
+    assert [e.describe() for e in quiche.expect] == [
+        'not_contains: "You have to try it"',
+        "regex: /Recommendation: \\w+/",
+        'contains: "Avoid"',
+        "not_regex: /(?i)delicious/",
+    ]
+    assert plain.expect == quiche.expect[:2]
+    # Each value keeps its characters' file offsets, and each item its place, for diagnostics.
+    for item in quiche.expect:
+        assert "".join(text[o] for o in item.written.file_offsets) == item.written.value
+    assert [text[e.start : e.end] for e in quiche.expect] == [
+        'not_contains: "You have to try it"',
+        "regex: '/Recommendation: \\w+/'",
+        "contains: Avoid",
+        "not_regex: '/(?i)delicious/'",
+    ]
+    regex_item = quiche.expect[1]
+    assert (regex_item.is_regex, regex_item.negated, regex_item.text) == (
+        True,
+        False,
+        "Recommendation: \\w+",
+    )
+
+
+def test_expectations_without_cases_go_to_the_one_case() -> None:
+    prompt_file = parse("---\nexpect:\n  - contains: 42\n---\nHi\n")
+    assert prompt_file.problems == ()
+    (case,) = prompt_file.cases
+    assert [(e.kind, e.text) for e in case.expect] == [("contains", "42")]  # as written
+
+
+def test_cases_without_expectations_have_none() -> None:
+    prompt_file = parse("---\ncases:\n  - name: a\n    expect:\n---\nHi\n")
+    assert prompt_file.problems == ()
+    assert prompt_file.cases[0].expect == ()
+
+
+@pytest.mark.parametrize(
+    ("front", "problem", "fix", "marked"),
+    [
+        ("expect: Avoid", "`expect` must be a list", "- not_contains:", "Avoid"),
+        ("expect:\n  contains: Avoid", "`expect` must be a list", "one item per line", None),
+        ("expect:\n  - Avoid", "must be one `kind: text` pair", "`- regex: /Avoid/`", "Avoid"),
+        (
+            "expect:\n  - {contains: a, regex: /b/}",
+            "must be one `kind: text` pair",
+            "kinds: `contains`, `not_contains`, `regex`, `not_regex`",
+            "{contains: a, regex: /b/}",
+        ),
+        ("expect:\n  - contain: Avoid", "Unknown expectation `contain`", "`contains`?", "contain"),
+        ("expect:\n  - not_contain: x", "Unknown", "Did you mean `not_contains`?", "not_contain"),
+        ("expect:\n  - contains:", "`contains` has no text", "after `contains:`", "contains:"),
+        ("expect:\n  - contains: ''", "`contains` has no text", "or remove", "contains: ''"),
+        ("expect:\n  - contains: [a]", "`contains` must be a single value", "Write", "[a]"),
+        ("expect:\n  - regex: Avoid", "between slashes", "`regex: /Avoid/`", "Avoid"),
+        ("expect:\n  - not_regex: Av/", "between slashes", "or `not_contains`", "Av/"),
+        ("expect:\n  - regex: //", "Invalid regex in `regex`: the pattern is empty", "Fix", "/"),
+        ("expect:\n  - not_regex: /a)b/", "Invalid regex in `not_regex`", "slashes", ")"),
+        ("cases:\n  - name: a\n    expect: {contains: x}", "`expect` must be a list", "", None),
+    ],
+)
+def test_each_bad_expectation_is_a_problem_on_the_item_with_a_fix(
+    front: str, problem: str, fix: str, marked: str | None
+) -> None:
+    prompt_file = parse(f"---\n{front}\n---\nHi\n")
+    found = only_problem(prompt_file)
+    assert found.severity == "error"
+    assert problem in found.problem
+    assert fix in found.fix
+    if marked is not None:
+        assert prompt_file.text[found.start : found.end] == marked
+    assert prompt_file.cases  # the file still reads: the other keys and cases stand
+
+
+def test_a_bad_regex_in_expect_points_at_the_bad_character_as_for_explain() -> None:
+    text = "---\nexpect:\n  - regex: '/Recommendation: (Avoid/'\n---\nHi\n"
+    prompt_file = parse(text)
+    problem = only_problem(prompt_file)
+    assert problem.problem == "Invalid regex in `regex`: missing ) at position 22."
+    # Just past the pattern: the closing slash, line 3.
+    assert at(prompt_file, problem) == (3, 36)
+    assert text[problem.start] == "/"
+    middle = parse("---\nexpect: [not_regex: '/a(?<x)b/']\n---\nHi\n")
+    bad = only_problem(middle)
+    assert at(middle, bad)[0] == 2
+    assert middle.text[bad.start] == ")"  # "missing > at position 5": where `>` should be
+
+
+def test_good_items_stay_when_others_are_bad() -> None:
+    prompt_file = parse("---\nexpect:\n  - contains: Avoid\n  - regex: nope\n---\nHi\n")
+    assert len(prompt_file.problems) == 1
+    assert [e.describe() for e in prompt_file.cases[0].expect] == ['contains: "Avoid"']
