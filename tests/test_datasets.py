@@ -185,7 +185,7 @@ def test_records_carry_expectations_with_the_offsets_of_each_item() -> None:
         ('"Avoid"', "`expect` must be a list", '"Avoid"'),
         ('[ "Avoid" ]', "must be one `kind: text` pair", '"Avoid"'),
         ('[{"contains": "a", "regex": "/b/"}]', "must be one `kind: text` pair", None),
-        ('[{}]', "must be one `kind: text` pair", "{}"),
+        ("[{}]", "must be one `kind: text` pair", "{}"),
         ('[{"contans": "x"}]', "Unknown expectation `contans`", '{"contans": "x"}'),
         ('[{"contains": 3}]', "`contains` must be a string", '{"contains": 3}'),
         ('[{"contains": ""}]', "`contains` has no text", '{"contains": ""}'),
@@ -234,7 +234,8 @@ def test_random_expectations_decode_with_exact_offsets(
     (case,) = prompt_file.cases
     assert [(e.kind, e.text) for e in case.expect] == items
     for item in case.expect:
-        assert text[item.start] == "{" and text[item.end - 1] == "}"
+        assert text[item.start] == "{"
+        assert text[item.end - 1] == "}"
         offsets = item.written.file_offsets
         assert len(offsets) == len(item.text)
         for char, offset in zip(item.text, offsets, strict=True):

@@ -68,7 +68,7 @@ def test_matching_is_case_sensitive_and_a_regex_can_say_otherwise() -> None:
 
 
 def test_a_text_with_line_breaks_and_quotes_is_quoted_on_one_line() -> None:
-    outcome = evaluate(expectation("not_contains", 'like.\nRec'), RESPONSE)
+    outcome = evaluate(expectation("not_contains", "like.\nRec"), RESPONSE)
     assert outcome.reason == 'the response contains "like.\\nRec"'
 
 
@@ -164,7 +164,7 @@ def _result() -> SalienceResult:
 def test_explanation_text_names_the_span_and_the_top_segments_with_their_place() -> None:
     text = explanation_text(_result(), 1, where=lambda segment: f"line {segment.start}")
     assert text.splitlines() == [
-        f'Explaining [{len(_result().prompt) + 16}:{len(_result().prompt) + 34}] '
+        f"Explaining [{len(_result().prompt) + 16}:{len(_result().prompt) + 34}] "
         '"You have to try it"',
         "Most salient segments (grad_l2, by lines):",
         "  1. 3 (75.0%) [line 0] Recommendation: You have to try it.",
@@ -215,21 +215,25 @@ def test_junit_parses_back_with_one_failure_and_the_counts_of_each_kind() -> Non
     assert case.findtext("system-out") == "Recommendation: You have to try it."
     assert first.find("testcase[@name='crepe-suzette']/skipped") is not None
     passed = second.find("testcase[@name='fixed']")
-    assert passed is not None and list(passed) == []
+    assert passed is not None
+    assert list(passed) == []
     error = second.find("testcase[@name='long']/error")
-    assert error is not None and error.get("message") == "The prompt is too long."
+    assert error is not None
+    assert error.get("message") == "The prompt is too long."
 
 
 def test_junit_escapes_what_xml_cannot_hold() -> None:
     """Model text may hold control characters and markup; the file still parses, and says
     which character stood there."""
     response = 'a\x00b\x1b[31m <tag attr="x"> & \ud800 \r\n end'
-    xml = junit_xml([JUnitSuite("s", [JUnitCase("c<1>", failure='"bad" & <worse>', output=response)])])
+    xml = junit_xml(
+        [JUnitSuite("s", [JUnitCase("c<1>", failure='"bad" & <worse>', output=response)])]
+    )
     root = ET.fromstring(xml)
     case = root.find(".//testcase")
-    assert case is not None and case.get("name") == "c<1>"
+    assert case is not None
+    assert case.get("name") == "c<1>"
     failure = case.find("failure")
-    assert failure is not None and failure.get("message") == '"bad" & <worse>'
-    assert case.findtext("system-out") == (
-        'a\\u0000b\\u001b[31m <tag attr="x"> & \\ud800 \n end'
-    )
+    assert failure is not None
+    assert failure.get("message") == '"bad" & <worse>'
+    assert case.findtext("system-out") == ('a\\u0000b\\u001b[31m <tag attr="x"> & \\ud800 \n end')
