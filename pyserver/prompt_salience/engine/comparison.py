@@ -5,9 +5,9 @@ salience moved on the prompt segments the two share.
   span scored there; B's likewise after A's prompt. Nothing is generated. The deltas are
   "B minus A" for both answers (`CrossScores.delta_a`, `.delta_b`).
 - **Aligned segments.** Each side's prompt segments (at its result's granularity) are aligned
-  by `difflib.SequenceMatcher` on their texts: equal runs are `same`, a replaced run pairs its
-  segments in order as `changed` (the longer side's extras are `removed` / `added`), and
-  inserted / deleted runs are `added` / `removed`. Only prompt segments are aligned, never the
+  by `difflib.SequenceMatcher` on their texts, after the common head and tail (see `_opcodes`):
+  equal runs are `same`, a replaced run pairs its segments in order as `changed` (the longer
+  side's extras are `removed` / `added`), and inserted / deleted runs are `added` / `removed`. Only prompt segments are aligned, never the
   response. Offsets stay those of each side's prompt, so each side's source map takes a
   segment back to its template.
 """
@@ -134,16 +134,11 @@ def align_segments(a: SalienceResult, b: SalienceResult) -> tuple[AlignedSegment
             share_b=None if j is None else right_shares[j],
         )
 
-    # autojunk off: a prompt repeats lines ("Taste-likes: ...") that must still be matched.
-    matcher = difflib.SequenceMatcher(
-        None, [s.text for s in left], [s.text for s in right], autojunk=False
-    )
     aligned: list[AlignedSegment] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _opcodes([s.text for s in left], [s.text for s in right]):
         if tag == "equal":
-            aligned.extend(
-                pair("same", i, j) for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
-            )
+            pairs = zip(range(i1, i2), range(j1, j2), strict=True)
+            aligned.extend(pair("same", i, j) for i, j in pairs)
             continue
         paired = min(i2 - i1, j2 - j1) if tag == "replace" else 0
         aligned.extend(pair("changed", i1 + k, j1 + k) for k in range(paired))
@@ -175,3 +170,37 @@ def check_comparable_settings(a: Settings, b: Settings) -> None:
                 if in_files
                 else f"{use_one.capitalize()}.",
             )
+
+
+Opcode = tuple[str, int, int, int, int]
+
+
+def _opcodes(left: list[str], right: list[str]) -> list[Opcode]:
+    """difflib's opcodes for `left` -> `right`, with the common head and tail taken out first.
+
+    A few-shot prompt repeats its lines, and SequenceMatcher takes the longest matching block,
+    the earliest on ties: one edit in a periodic prompt can then match the examples shifted by
+    one period, and report a whole example added and another removed. An edit leaves the head
+    and the tail as they were, so they are matched as they stand. Junk detection (`autojunk`)
+    is off, since it would ignore exactly the repeated lines.
+    """
+    head = 0
+    while head < min(len(left), len(right)) and left[head] == right[head]:
+        head += 1
+    tail = 0
+    while (
+        tail < min(len(left), len(right)) - head
+        and left[len(left) - 1 - tail] == right[len(right) - 1 - tail]
+    ):
+        tail += 1
+    middle = difflib.SequenceMatcher(
+        None, left[head : len(left) - tail], right[head : len(right) - tail], autojunk=False
+    )
+    codes: list[Opcode] = [("equal", 0, head, 0, head)] if head else []
+    codes += [
+        (tag, i1 + head, i2 + head, j1 + head, j2 + head)
+        for tag, i1, i2, j1, j2 in middle.get_opcodes()
+    ]
+    if tail:
+        codes.append(("equal", len(left) - tail, len(left), len(right) - tail, len(right)))
+    return codes

@@ -4,15 +4,12 @@ the shared segments that gained or lost most share of salience."""
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from dataclasses import dataclass
 from typing import Literal
 
+from prompt_salience.report.likelihood import NEGLIGIBLE_NATS, likelihood_change
 from prompt_salience.results import AlignedSegment, Comparison
-
-# Below this (in nats, a factor of about 1.1) a change in log p reads as "about as likely".
-ABOUT_AS_LIKELY = 0.1
 
 DiffKind = Literal["same", "removed", "added"]
 _WORDS = re.compile(r"\s+|[^\s]+")
@@ -27,37 +24,44 @@ class DiffPiece:
 
 
 def word_diff(a: str, b: str) -> list[DiffPiece]:
-    """`a` -> `b` as pieces, word by word (whitespace runs are words too, so that joining the
-    `same` and `removed` pieces gives `a` back, and `same` and `added` give `b`)."""
+    """`a` -> `b` as pieces, word by word. Whitespace runs are words too, so that joining the
+    `same` and `removed` pieces gives `a` back, and `same` and `added` give `b`; a lone space
+    between two changes joins them, so "You have to" -> "Avoid" reads as one change."""
     left, right = _WORDS.findall(a), _WORDS.findall(b)
-    matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
+    codes = difflib.SequenceMatcher(None, left, right, autojunk=False).get_opcodes()
     pieces: list[DiffPiece] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
+    removed: list[str] = []
+    added: list[str] = []
+    for index, (tag, i1, i2, j1, j2) in enumerate(codes):
+        between_changes = 0 < index < len(codes) - 1 and "".join(left[i1:i2]).isspace()
+        if tag == "equal" and not between_changes:
+            _flush(pieces, removed, added)
             pieces.append(DiffPiece("same", "".join(left[i1:i2])))
             continue
-        if i2 > i1:
-            pieces.append(DiffPiece("removed", "".join(left[i1:i2])))
-        if j2 > j1:
-            pieces.append(DiffPiece("added", "".join(right[j1:j2])))
+        removed.extend(left[i1:i2])
+        added.extend(right[j1:j2])
+    _flush(pieces, removed, added)
     return pieces
 
 
-def likelihood_factor(delta: float) -> str:
-    """exp(|delta|) as people read it: `2.5x`, `43x`, `1,200x`, `3.1e+09x`."""
-    factor = math.exp(min(abs(delta), 700.0))  # exp overflows a float past ~709
-    if factor >= 1e6:
-        return f"{factor:.2g}x"
-    return f"{factor:,.0f}x" if factor >= 9.95 else f"{factor:.1f}x"
+def _flush(pieces: list[DiffPiece], removed: list[str], added: list[str]) -> None:
+    """End a run of changes: what A had, then what B has instead."""
+    if removed:
+        pieces.append(DiffPiece("removed", "".join(removed)))
+    if added:
+        pieces.append(DiffPiece("added", "".join(added)))
+    removed.clear()
+    added.clear()
 
 
 def describe_delta(delta: float, answer: str, before: str, after: str) -> str:
     """One sentence for a change of log p from the `before` prompt to the `after` prompt, e.g.
-    "After B's prompt, A's answer is 43x less likely than after A's prompt."."""
-    if abs(delta) < ABOUT_AS_LIKELY:
-        return f"After {after}, {answer} is about as likely as after {before}."
-    direction = "less" if delta < 0 else "more"
-    return f"After {after}, {answer} is {likelihood_factor(delta)} {direction} likely than after {before}."
+    "After B's prompt, A's answer is 43x less likely than after A's prompt." (the wording of
+    `likelihood.likelihood_change`, shared with the editor)."""
+    change = likelihood_change(delta)
+    if abs(delta) < NEGLIGIBLE_NATS:
+        return f"After {after}, {answer} is {change} as after {before}."
+    return f"After {after}, {answer} is {change} than after {before}."
 
 
 def delta_sentences(comparison: Comparison) -> tuple[str, str]:
