@@ -242,28 +242,24 @@ def _reason(outcome: _Outcome) -> str:
 
 
 def _print_table(outcomes: list[_Outcome], plans: list[_FilePlan], out: Console) -> None:
-    table = Table(title="Expectations", title_justify="left")
-    table.add_column("File")
-    table.add_column("Case")
-    table.add_column("Result")
-    table.add_column("Reason")
-    for outcome in outcomes:
-        label, style = _STATUS_STYLE[outcome.status]
-        table.add_row(
-            Text(outcome.plan.label),
-            Text(outcome.case.name),
-            Text(label, style=style),
-            Text(_reason(outcome)),
-        )
-    out.print(table)
+    """One pass/fail table per file (its name whole, as a title), then the cases not run."""
     for plan in plans:
+        rows = [outcome for outcome in outcomes if outcome.plan is plan]
+        if rows:
+            table = Table(title=escape(plan.label), title_justify="left", title_style="bold")
+            table.add_column("Case")
+            table.add_column("Result")
+            table.add_column("Reason")
+            for outcome in rows:
+                label, style = _STATUS_STYLE[outcome.status]
+                table.add_row(
+                    Text(outcome.case.name), Text(label, style=style), Text(_reason(outcome))
+                )
+            out.print(table)
         if plan.not_run:
             names = ", ".join(plan.not_run)
-            out.print(
-                Text(
-                    f"{plan.label}: {len(plan.not_run)} case(s) without `expect:`, not run: {names}"
-                )
-            )
+            count = len(plan.not_run)
+            out.print(Text(f"{plan.label}: {count} case(s) without `expect:`, not run: {names}"))
 
 
 def _expectation_lines(outcome: _Outcome) -> Iterator[str]:
