@@ -212,3 +212,9 @@ def test_check_reports_bad_expectations_like_any_other_key(tmp_path: Path) -> No
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"{prompt}:3:12: error: `regex` must be a regex written between")
     assert lines[1].startswith(f"{prompt}:4:5: error: `contains` has no text.")
+
+
+def test_a_report_path_in_a_missing_folder_exits_2_before_the_run(tmp_path: Path) -> None:
+    stderr = _bad_input(tmp_path, FIXED, "--junit", tmp_path / "no" / "junit.xml")
+    assert "the folder" in stderr
+    assert "does not exist" in stderr

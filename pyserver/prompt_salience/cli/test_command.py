@@ -13,7 +13,7 @@ import argparse
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,16 +79,28 @@ class _Outcome:
     seconds: float
     run: ExpectationRun | None = None
     error: PromptSalienceError | None = None
-    status: str = field(init=False)
 
-    def __post_init__(self) -> None:
+    @property
+    def status(self) -> str:
         if self.run is None:
-            self.status = "error"
-        else:
-            self.status = "passed" if self.run.passed else "failed"
+            return "error"
+        return "passed" if self.run.passed else "failed"
 
 
 def handle(args: argparse.Namespace, out: Console, err: Console) -> int:
+    try:
+        return _test(args, out, err)
+    except PromptSalienceError as error:  # e.g. a report that cannot be written
+        return _bad_input(err, error)
+
+
+def _test(args: argparse.Namespace, out: Console, err: Console) -> int:
+    for path in (args.junit, args.json):
+        if path is not None and not path.parent.is_dir():  # found now, not after the runs
+            raise PromptSalienceError(
+                f"Cannot write {path}: the folder {path.parent} does not exist.",
+                "Create the folder, or choose a path in an existing one.",
+            )
     plans, bad = _plan_files(args, err)
     if bad:
         return EXIT_BAD_INPUT
@@ -101,10 +113,7 @@ def handle(args: argparse.Namespace, out: Console, err: Console) -> int:
                 "or to a case.",
             ),
         )
-    try:
-        explainers = _load_models(plans, err)
-    except PromptSalienceError as error:
-        return _bad_input(err, error)
+    explainers = _load_models(plans, err)
     outcomes = _run_cases(plans, explainers, err)
     top = max(args.top, 0)
     _print_table(outcomes, plans, out)
