@@ -1,4 +1,5 @@
-"""What a parsed prompt file holds: its settings, variables, cases, placeholders and problems.
+"""What a parsed prompt file holds: its settings, variables, cases (with their expectations),
+placeholders and problems.
 
 Plain frozen data, shared by the reader (`parsing.py`), the renderer (`template.py`), datasets and
 the LSP. Offsets are code points into the file's own text (CRLF kept).
