@@ -434,6 +434,30 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     await shot('server-restarted');
   });
 
+  it('pins a result, and re-scores the pinned answer after the first example is fixed', async () => {
+    const before = session.state();
+    assert.ok(before);
+    await clickLens('\u25b6 Run and explain `quiche-lorraine`', 30000);
+    const ran = await session.waitForState('the run', (s) => runs(s) > runs(before) && shownPrompt(s)?.result != null, 120000);
+    await clickLens('Pin this result', 30000);
+    await waitForLens('Pinned \u00b7 unpin', 30000);
+    // Fix the copy-paste mistake of the first example: its Recommendation line, typed over.
+    const wrong = await textBox(page, 0, 'Recommendation: You have to try it.');
+    assert.ok(wrong);
+    await page.mouse.click(wrong.x + wrong.w + 2, wrong.y + wrong.h / 2);
+    await page.keyboard.press('End');
+    await page.keyboard.press('Shift+Home');
+    await page.keyboard.type('Recommendation: Avoid.');
+    await waitForLens('log p(pinned answer)', 60000);
+    const lens = await page.locator('.monaco-editor .contentWidgets .codelens-decoration a', { hasText: 'log p(pinned answer)' }).first().innerText();
+    assert.match(lens, /log p\(pinned answer\) -?\d+\.\d \u2192 -?\d+\.\d \(.* likely\) \u00b7 re-scored, not generated/);
+    const state = await session.waitForState('the re-scored result to be painted', (s) => shownPrompt(s)?.result?.version === shownPrompt(s)?.version && shownPrompt(s)?.result?.response === shownPrompt(ran)?.result?.response, 30000);
+    assert.equal(runs(state), runs(ran), 'no new run: the pinned answer was forced, not generated');
+    assert.ok((await decorations(page, 0)).length > 0, 'the re-scored salience is painted');
+    assert.ok(await textBox(page, 1, 'Re-scored after your edit, not generated'), 'the response view says so');
+    await shot('rescored');
+  });
+
   it('offers Run and explain on a LIT .jsonl dataset too', async () => {
     await openFile('menu-samples.jsonl');
     await waitForLens('\u25b6 Run and explain `fewshot-mistake`', 30000);

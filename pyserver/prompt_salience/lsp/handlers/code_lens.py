@@ -133,9 +133,9 @@ def _baseline_lenses(
         title = f"{summary} · re-scored, not generated"
         lenses.append(_lens(where, title, SHOW_RESPONSE_COMMAND, args))
     if explanation.case in document.pinned:
-        lenses.append(_lens(where, "📌 Pinned · unpin", UNPIN_COMMAND, args))
+        lenses.append(_lens(where, "Pinned · unpin", UNPIN_COMMAND, args))
     else:
-        lenses.append(_lens(where, "📌 Pin this result", PIN_COMMAND, args))
+        lenses.append(_lens(where, "Pin this result", PIN_COMMAND, args))
     return lenses
 
 
