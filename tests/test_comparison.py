@@ -137,7 +137,9 @@ def test_an_edited_line_is_changed_with_no_share_change() -> None:
 
 def test_an_uneven_replacement_pairs_in_order_and_a_deleted_line_is_removed() -> None:
     edited = [MISTAKE[0], "Suggestion: Soup", "Note one.", "Note two.", *MISTAKE[3:5]]
-    aligned = align_segments(make_result(MISTAKE, _scores(6, 1)), make_result(edited, _scores(6, 1)))
+    aligned = align_segments(
+        make_result(MISTAKE, _scores(6, 1)), make_result(edited, _scores(6, 1))
+    )
     assert _statuses(aligned) == ["same", "changed", "changed", "added", "same", "same", "removed"]
     assert [(s.a.text if s.a else None, s.b.text if s.b else None) for s in aligned[1:4]] == [
         (MISTAKE[1], "Suggestion: Soup"),
@@ -180,9 +182,9 @@ def test_all_zero_scores_give_zero_shares_not_a_division_error() -> None:
 
 def test_results_with_different_granularities_or_methods_are_refused() -> None:
     a = make_result(MISTAKE, _scores(6, 1))
-    with pytest.raises(PromptSalienceError, match="granularity 'lines'.*'words'"):
+    with pytest.raises(PromptSalienceError, match=r"granularity 'lines'.*'words'"):
         check_comparable(a, make_result(MISTAKE, _scores(6, 1), granularity="words"))
-    with pytest.raises(PromptSalienceError, match="method 'grad_l2'.*'grad_dot_input'"):
+    with pytest.raises(PromptSalienceError, match=r"method 'grad_l2'.*'grad_dot_input'"):
         check_comparable(a, make_result(MISTAKE, _scores(6, 1), signed=True))
 
 
