@@ -15,6 +15,8 @@ from lsp_helpers import (
     change,
     close_document,
     execute,
+    hover,
+    hover_text,
     lenses,
     open_document,
     position_of,
@@ -69,7 +71,7 @@ async def test_a_pinned_answer_is_re_scored_after_the_fix_without_generating(
         )
         count = len(client.result_changes)  # type: ignore[attr-defined]
         before_tokens = set(client.progress_reports)
-        _fix_first_example(client, uri, MISTAKE, 2)
+        fixed = _fix_first_example(client, uri, MISTAKE, 2)
         notice = await _notice(client, count, "rescored")
         assert notice.version == 2
         result = await request(client, "promptSalience/result", {"uri": uri, "case": CASE})
@@ -93,6 +95,15 @@ async def test_a_pinned_answer_is_re_scored_after_the_fix_without_generating(
         ]
         assert any("re-scoring" in m for m in messages), messages
         assert not any(m.startswith("Generating") for m in messages), messages
+        # Hovers say what each segment weighed before the edit, and now.
+        same = hover_text(await hover(client, uri, position_of(fixed, fixed.index("Onion soup"))))
+        assert "Before the edit: salience" in same, same
+        assert "→ now" in same
+        edited = fixed.index("Recommendation: Avoid.")
+        changed = hover_text(await hover(client, uri, position_of(fixed, edited + 3)))
+        assert "Changed by the edit: it was `Recommendation: You have to try it.`" in changed, (
+            changed
+        )
     finally:
         close_document(client, uri)
 

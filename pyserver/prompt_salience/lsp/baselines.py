@@ -8,11 +8,12 @@ which parts of the new prompt drive it? No generation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..engine.comparison import align_segments
 from ..report.likelihood import likelihood_change
-from ..results import CharSpan
+from ..results import AlignedSegment, CharSpan, SalienceResult
 
 if TYPE_CHECKING:
     from .explanations import Explanation
@@ -31,6 +32,8 @@ class Baseline:
     method: str
     granularity: str
     pinned: bool = False
+    # The whole result, for a segment's score before and after (hovers).
+    result: SalienceResult | None = field(default=None, compare=False, repr=False)
 
     def summary(self, logprob: float) -> str | None:
         """`log p(pinned answer) -1.5 → -5.3 (43x less likely)`: this baseline's span under
@@ -57,4 +60,19 @@ class Baseline:
             method=result.method,
             granularity=result.granularity,
             pinned=pinned,
+            result=result,
         )
+
+
+def before_and_after(explanation: Explanation) -> dict[int, AlignedSegment]:
+    """For a re-score: each current prompt segment (by index in the result) paired with the
+    baseline's segment it aligns with (`same`, `changed`, or `added` by the edit)."""
+    baseline, result = explanation.rescored_from, explanation.result
+    if baseline is None or baseline.result is None or result is None:
+        return {}
+    index = {(s.start, s.end): i for i, s in enumerate(result.segments)}
+    return {
+        index[(pair.b.start, pair.b.end)]: pair
+        for pair in align_segments(baseline.result, result)
+        if pair.b is not None
+    }

@@ -7,6 +7,8 @@ and granularity. Before any run: how to run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lsprotocol.types import (
     TEXT_DOCUMENT_HOVER,
     Hover,
@@ -17,6 +19,8 @@ from lsprotocol.types import (
 )
 
 from ...report.layout import format_score, shorten
+from ...results import AlignedSegment
+from ..baselines import before_and_after
 from ..explanations import Explanation, SegmentHit
 from ..language_server import PromptSalienceServer
 from ..open_documents import OpenDocument
@@ -68,6 +72,7 @@ def _describe(explanation: Explanation, hits: list[SegmentHit], kind: MarkupKind
         return f"**{text}**" if markdown else text
 
     ranked_count = len(explanation.ranking())
+    paired = before_and_after(explanation)
     lines = []
     for hit in hits:
         segment = result.segments[hit.index]
@@ -81,6 +86,8 @@ def _describe(explanation: Explanation, hits: list[SegmentHit], kind: MarkupKind
             direction = " (towards the span)" if segment.score > 0 else " (away from the span)"
         lines.append(f"{bold('Salience ' + score)}{direction}: {place}")
         lines.append(f"Segment: {code(shorten(segment.text, 60))}")
+        if hit.index in paired:
+            lines.append(_before(paired[hit.index], result.signed, code))
     span = shorten(result.span_text, 60)
     lines.append(
         f"Explaining {code(span)} in the response of case {code(explanation.case)}"
@@ -88,6 +95,21 @@ def _describe(explanation: Explanation, hits: list[SegmentHit], kind: MarkupKind
     )
     separator = "  \n" if kind == MarkupKind.Markdown else "\n"
     return separator.join(lines)
+
+
+def _before(pair: AlignedSegment, signed: bool, code: Callable[[str], str]) -> str:
+    """The segment before the edit that a re-score forced the old answer through."""
+    if pair.status == "added" or pair.a is None:
+        return "Added by the edit (the baseline's prompt did not have it)."
+    before = format_score(pair.a.score, signed)
+    if pair.status == "changed":
+        return f"Changed by the edit: it was {code(shorten(pair.a.text, 40))}, salience {before}."
+    after = format_score(pair.b.score if pair.b is not None else 0.0, signed)
+    share_a, share_b = pair.share_a or 0.0, pair.share_b or 0.0
+    return (
+        f"Before the edit: salience {before} ({share_a:.1%}) → now {after} ({share_b:.1%}), "
+        f"{share_b - share_a:+.1%} of the total"
+    )
 
 
 def _how_to_run(document: OpenDocument, kind: MarkupKind) -> str:
