@@ -86,6 +86,36 @@ class CaseRun:
     result: SalienceResult
 
 
+def respond(
+    explainer: Explainer,
+    prepared: PreparedPrompt,
+    settings: RunSettings,
+    *,
+    on_stage: Callable[[str, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Generation:
+    """The case's response: generated (greedy), or its what-if target taken as it is."""
+
+    def stage(message: str, percent: int) -> None:
+        if on_stage is not None:
+            on_stage(message, percent)
+
+    if prepared.target is not None:
+        stage("Scoring the target", 40)
+        return explainer.with_target(prepared.text, prepared.target, source_map=prepared.source_map)
+    total = settings.max_new_tokens
+    stage("Generating", 10)
+    return explainer.generate(
+        prepared.text,
+        total,
+        source_map=prepared.source_map,
+        on_token=lambda count: stage(
+            f"Generating: {count}/{total} tokens", 10 + 60 * count // total
+        ),
+        cancel=cancel,
+    )
+
+
 def run_case(
     explainer: Explainer,
     prepared: PreparedPrompt,
@@ -106,23 +136,7 @@ def run_case(
         if on_stage is not None:
             on_stage(message, percent)
 
-    if prepared.target is not None:
-        stage("Scoring the target", 40)
-        generation = explainer.with_target(
-            prepared.text, prepared.target, source_map=prepared.source_map
-        )
-    else:
-        total = settings.max_new_tokens
-        stage("Generating", 10)
-        generation = explainer.generate(
-            prepared.text,
-            total,
-            source_map=prepared.source_map,
-            on_token=lambda count: stage(
-                f"Generating: {count}/{total} tokens", 10 + 60 * count // total
-            ),
-            cancel=cancel,
-        )
+    generation = respond(explainer, prepared, settings, on_stage=stage, cancel=cancel)
     span = _default_span(generation.response, settings, on_span_fallback)
     stage(f"Salience ({settings.method})", 75)
     result = explainer.explain(

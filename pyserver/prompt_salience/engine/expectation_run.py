@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..prompt.parsed_prompt import Expectation
 from ..results import SalienceResult
-from .case_run import PreparedPrompt, RunSettings, method_options
+from .case_run import PreparedPrompt, RunSettings, method_options, respond
 from .expectations import Verdict, check_response
 
 if TYPE_CHECKING:  # the engine imports JAX: keep this module light to import
@@ -47,17 +47,7 @@ def run_expectations(
 
     A passing case costs one generation and no salience pass.
     """
-    if prepared.target is not None:
-        generation = explainer.with_target(
-            prepared.text, prepared.target, source_map=prepared.source_map
-        )
-    else:
-        generation = explainer.generate(
-            prepared.text,
-            settings.max_new_tokens,
-            source_map=prepared.source_map,
-            cancel=cancel,
-        )
+    generation = respond(explainer, prepared, settings, cancel=cancel)
     verdict = check_response(generation.response, expectations, settings.explain)
     explanation = None
     if verdict.offending_span is not None:
