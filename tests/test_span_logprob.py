@@ -68,9 +68,7 @@ def test_span_logprob_is_the_sum_of_the_span_tokens_log_probabilities(
 
 
 @pytest.mark.parametrize("method", method_names())
-def test_every_method_fills_the_results_log_p_with_the_same_value(
-    model: Any, method: str
-) -> None:
+def test_every_method_fills_the_results_log_p_with_the_same_value(model: Any, method: str) -> None:
     generation = _generation(seed=7)
     span = CharSpan(3, 8)
     expected = _reference(model, generation.token_ids, 1 + PROMPT_TOKENS + 3, 1 + PROMPT_TOKENS + 8)
