@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from ..cache_dir import cache_root
 from ..errors import PromptSalienceError
@@ -17,6 +18,7 @@ from ..settings import Setting, declared_settings
 if TYPE_CHECKING:
     from ..engine.case_run import RunSettings
     from ..engine.explainer import Explainer
+    from ..prompt.parsed_prompt import PromptFile
 
 EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -58,6 +60,18 @@ def span_argument(text: str) -> tuple[int, int]:
     if not sep or not start.strip().isdigit() or not end.strip().isdigit():
         raise argparse.ArgumentTypeError(f"{text!r} is not START:END (e.g. 12:40)")
     return int(start), int(end)
+
+
+def runnable(document: PromptFile, allow_warnings: bool, err: Console) -> PromptFile:
+    """`document`, unless it has errors, or warnings without --allow-warnings: a warning (an
+    unused variable) usually means the template is not what its author thinks. The first
+    blocking problem is raised and the other blocking ones printed; else the warnings are."""
+    blocking = document.errors or (() if allow_warnings else document.problems)
+    for problem in blocking[1:] if blocking else document.problems:
+        err.print(f"{problem.severity}: {escape(document.error(problem).one_line())}")
+    if blocking:
+        raise document.error(blocking[0])
+    return document
 
 
 def report_status(err: Console) -> Any:

@@ -21,7 +21,14 @@ from ..errors import PromptSalienceError
 from ..models.model_spec import parse_model_spec
 from ..prompt.parsed_prompt import PromptFile
 from ..settings import declared_settings
-from .common import add_setting_flags, load_explainer, report_status, validate, write_text
+from .common import (
+    add_setting_flags,
+    load_explainer,
+    report_status,
+    runnable,
+    validate,
+    write_text,
+)
 
 
 @dataclass(frozen=True)
@@ -78,10 +85,10 @@ def add_parser(sub: Any) -> None:
 def handle(args: argparse.Namespace, out: Console, err: Console) -> int:
     from ..prompt.documents import read_document
 
-    document_a = _checked(read_document(args.file_a), args.allow_warnings, err)
+    document_a = runnable(read_document(args.file_a), args.allow_warnings, err)
     same_file = args.file_b is None
     document_b = (
-        document_a if same_file else _checked(read_document(args.file_b), args.allow_warnings, err)
+        document_a if same_file else runnable(read_document(args.file_b), args.allow_warnings, err)
     )
     case_a, case_b = _case_names(args, document_a, document_b, same_file)
     flags = {s.name: getattr(args, s.name) for s in declared_settings() if s.cli_flag}
@@ -150,18 +157,6 @@ def handle(args: argparse.Namespace, out: Console, err: Console) -> int:
 def _source_map_json(run: CaseRun) -> dict[str, Any] | None:
     source_map = run.generation.source_map
     return None if source_map is None else source_map.to_json()
-
-
-def _checked(document: PromptFile, allow_warnings: bool, err: Console) -> PromptFile:
-    """`document`, unless it has errors (or warnings, without --allow-warnings), as `run` does."""
-    blocking = document.errors or (() if allow_warnings else document.problems)
-    if blocking:
-        for problem in blocking[1:]:
-            err.print(f"{problem.severity}: {document.error(problem).one_line()}")
-        raise document.error(blocking[0])
-    for problem in document.problems:
-        err.print(f"warning: {document.error(problem).one_line()}")
-    return document
 
 
 def _case_names(

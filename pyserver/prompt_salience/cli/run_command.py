@@ -19,6 +19,7 @@ from .common import (
     EXIT_USER_ERROR,
     add_setting_flags,
     load_explainer,
+    runnable,
     span_argument,
     validate,
     write_error,
@@ -52,16 +53,7 @@ def add_parser(sub: Any) -> None:
 def handle(args: argparse.Namespace, out: Console, err: Console) -> int:
     from ..prompt.documents import read_document
 
-    document = read_document(args.file)
-    # Warnings (an unused variable) usually mean the template is not what its author thinks,
-    # so a run stops on them too unless --allow-warnings says to go on.
-    blocking = document.errors or (() if args.allow_warnings else document.problems)
-    if blocking:
-        for problem in blocking[1:]:
-            err.print(f"{problem.severity}: {document.error(problem).one_line()}")
-        raise document.error(blocking[0])
-    for problem in document.problems:
-        err.print(f"warning: {document.error(problem).one_line()}")
+    document = runnable(read_document(args.file), args.allow_warnings, err)
     flags = {s.name: getattr(args, s.name) for s in declared_settings() if s.cli_flag}
     settings = RunSettings().merged_with(document.settings, {**flags, "span": args.span})
     validate(settings)

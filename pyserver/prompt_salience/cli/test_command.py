@@ -29,7 +29,7 @@ from ..prompt.line_index import line_column
 from ..prompt.parsed_prompt import PromptCase, PromptFile
 from ..results import SalienceResult, ScoredSegment
 from ..settings import declared_settings
-from .common import add_setting_flags, load_explainer, validate, write_text
+from .common import add_setting_flags, load_explainer, runnable, validate, write_text
 
 if TYPE_CHECKING:
     from ..engine.expectation_run import ExpectationRun
@@ -160,14 +160,8 @@ def _plan_file(name: str, args: argparse.Namespace, err: Console) -> _FilePlan |
     from ..models.model_spec import parse_model_spec
     from ..prompt.documents import read_document
 
-    document = read_document(name)
     # As for `run`: warnings (an unused variable) stop the test unless --allow-warnings.
-    blocking = document.errors or (() if args.allow_warnings else document.problems)
-    for problem in document.problems:
-        severity = "error" if problem in blocking else "warning"
-        err.print(f"{severity}: {escape(document.error(problem).one_line())}")
-    if blocking:
-        return None
+    document = runnable(read_document(name), args.allow_warnings, err)
     flags = {s.name: getattr(args, s.name) for s in declared_settings() if s.cli_flag}
     settings = RunSettings().merged_with(document.settings, flags)
     validate(settings)

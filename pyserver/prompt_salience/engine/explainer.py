@@ -262,10 +262,7 @@ class Explainer:
         if attribution is not None and "logprob_input" in attribution.notes:
             return float(attribution.notes["logprob_input"])
         objective = self._objectives.get(key)
-        # Read the memo itself: calling gradient_scores() unasked would run a backward pass.
-        if objective is not None and objective._gradients is not None:
-            return objective._gradients[0]
-        return None
+        return None if objective is None else objective.known_value
 
     def _objective(self, generation: Generation, first: int, end: int) -> SpanObjective:
         key = (generation.key, first, end)

@@ -178,6 +178,12 @@ class SpanObjective:
         return self._gradients
 
     @property
+    def known_value(self) -> float | None:
+        """The objective (log p of the span) if a backward pass already computed it; None
+        otherwise (reading this never runs the model)."""
+        return None if self._gradients is None else self._gradients[0]
+
+    @property
     def attributable(self) -> slice:
         """Token indices whose scores mean something: after BOS, before the span."""
         return slice(1, self.span_start)
