@@ -75,14 +75,14 @@ def _result_lenses(
     result = explanation.result
     assert result is not None
     uri, case = document.uri, explanation.case
-    lenses = [*_baseline_lenses(document, explanation, where)]
-    lenses += [
+    lenses = [
         _lens(
             where,
             f"Response: {first_line(result.response) or '(empty)'}",
             SHOW_RESPONSE_COMMAND,
             CaseParams(uri, case),
         ),
+        *_baseline_lenses(document, explanation, where),
         _lens(
             where,
             f"Method: {result.method} ▸",
