@@ -15,7 +15,8 @@ SOURCE = "prompt-salience"
 def document_diagnostics(
     document: OpenDocument, parse: Parse, too_long: list[TooLong]
 ) -> list[Diagnostic]:
-    """Parse failures, the parser's problems and cases too long for the model."""
+    """Parse failures, the parser's problems, cases too long for the model, and the cases the
+    last test run found failing (only after a test run: expectations need the model)."""
     if parse.error is not None:
         return [_error_diagnostic(document, parse.error)]
     assert parse.document is not None
@@ -31,6 +32,17 @@ def document_diagnostics(
                 code="prompt-too-long",
             )
         )
+    for verdict in document.verdicts.values():
+        if not verdict.passed:
+            diagnostics.append(
+                Diagnostic(
+                    range=document.index.line_range(verdict.line),
+                    message=verdict.message(),
+                    severity=DiagnosticSeverity.Warning,
+                    source=SOURCE,
+                    code="expectation-failed",
+                )
+            )
     return diagnostics
 
 

@@ -53,7 +53,7 @@ T = TypeVar("T")
 # -- entry points -------------------------------------------------------------------------------
 async def run_and_explain(server: PromptSalienceServer, params: CaseParams) -> ExplanationResult:
     """Generate (or take the target) and explain the default span of one case."""
-    document = _current(server, params)
+    document = current(server, params)
     parse = server.parse(document)
     if parse.document is None:
         assert parse.error is not None
@@ -133,7 +133,7 @@ async def explain_span(
     server: PromptSalienceServer, params: ExplainSpanParams
 ) -> ExplanationResult:
     """Explain another span of a finished run's response (same method and granularity)."""
-    document = _current(server, params)
+    document = current(server, params)
     explanation = _finished(server, document, params)
     assert explanation.generation is not None
     assert explanation.result is not None
@@ -149,7 +149,7 @@ async def explain_span(
 
 async def set_view(server: PromptSalienceServer, params: SetViewParams) -> ExplanationResult:
     """Explain the same span with another method and/or granularity (no new generation)."""
-    document = _current(server, params)
+    document = current(server, params)
     explanation = _finished(server, document, params)
     assert explanation.result is not None
     result = explanation.result
@@ -310,7 +310,7 @@ def loaded_explainer(
     return explainer
 
 
-def _current(server: PromptSalienceServer, params: CaseParams) -> OpenDocument:
+def current(server: PromptSalienceServer, params: CaseParams) -> OpenDocument:
     document = server.open_document(params.uri)
     if params.version is not None and params.version != document.version:
         raise JsonRpcContentModified(

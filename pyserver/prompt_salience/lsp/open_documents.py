@@ -23,6 +23,7 @@ from ..prompt.parsed_prompt import PromptFile
 from .baselines import Baseline
 from .explanations import Explanation, TextEdit
 from .positions import UTF16, PositionIndex
+from .verdicts import TestVerdict
 
 PROMPT_SUFFIXES = (".prompt", ".jsonl")
 PROMPT_LANGUAGES = ("prompt", "prompt-salience", "jsonl")
@@ -67,9 +68,10 @@ class OpenDocument:
     running: dict[str, Explanation] = field(default_factory=dict)  # case -> run in flight
     active_case: str | None = None  # the case last run or explained
     pinned: dict[str, Baseline] = field(default_factory=dict)  # case -> the user's baseline
-    removed: dict[str, Baseline] = field(
-        default_factory=dict
-    )  # case -> last result an edit removed
+    # case -> the last result an edit removed (the baseline when none is pinned)
+    removed: dict[str, Baseline] = field(default_factory=dict)
+    # case -> its last test run: kept for the text it ran on (any edit clears them all).
+    verdicts: dict[str, TestVerdict] = field(default_factory=dict)
     _index: PositionIndex | None = None
     _parse: Parse | None = None
     _parse_revision: int = -1
@@ -117,6 +119,7 @@ class OpenDocument:
             dropped += self._move_explanations(edit)
         self.version = version
         self.revision += 1
+        self.verdicts.clear()  # they judged a text that is gone
         return dropped
 
     def _move_explanations(self, edit: TextEdit) -> list[str]:

@@ -26,6 +26,7 @@ SHOW_RESPONSE_COMMAND = "promptSalience.showResponse"  # CaseParams -> None (win
 CANCEL_COMMAND = "promptSalience.cancel"  # CaseParams -> None
 PIN_COMMAND = "promptSalience.pin"  # CaseParams -> ExplanationResult (now pinned)
 UNPIN_COMMAND = "promptSalience.unpin"  # CaseParams -> bool (whether a pin was removed)
+TEST_COMMAND = "promptSalience.test"  # CaseParams -> TestReport (no case: each with `expect:`)
 COMMANDS = (
     RUN_COMMAND,
     EXPLAIN_SPAN_COMMAND,
@@ -34,6 +35,7 @@ COMMANDS = (
     CANCEL_COMMAND,
     PIN_COMMAND,
     UNPIN_COMMAND,
+    TEST_COMMAND,
 )
 
 # -- custom requests (client -> server) and notifications (server -> client) -----------------
@@ -178,6 +180,28 @@ class ExplanationResult:
     span_logprob: float | None  # log p(explained span | everything before it), nats
     pinned: bool  # the case has a pinned baseline (see promptSalience.pin)
     rescore: Rescore | None  # set when this result is a re-score, not a new generation
+
+
+@attrs.define
+class CaseVerdict:
+    """One tested case: whether its response met its `expect:` items, and why (the failures'
+    reasons, else what held). A failing case's offending span is explained: its result is the
+    case's current result (`promptSalience/result`)."""
+
+    case: str
+    passed: bool
+    reason: str
+    response: str
+    offending_text: str | None
+
+
+@attrs.define
+class TestReport:
+    """The cases a `promptSalience.test` ran, in file order, for document `version`."""
+
+    uri: str
+    version: int
+    cases: list[CaseVerdict]
 
 
 @attrs.define

@@ -25,6 +25,7 @@ from ..protocol import (
     RUN_COMMAND,
     SET_VIEW_COMMAND,
     SHOW_RESPONSE_COMMAND,
+    TEST_COMMAND,
     UNPIN_COMMAND,
     CaseParams,
     ExplainSpanParams,
@@ -64,9 +65,23 @@ def code_lens(ls: PromptSalienceServer, params: CodeLensParams) -> list[CodeLens
         if explanation is None or explanation.result is None:
             args = CaseParams(document.uri, case.name)
             lenses.append(_lens(where, f"▶ Run and explain{label}", RUN_COMMAND, args))
-            continue
-        lenses += _result_lenses(document, explanation, where)
+        else:
+            lenses += _result_lenses(document, explanation, where)
+        if case.expect:
+            lenses.append(_test_lens(document, case.name, where))
     return lenses
+
+
+def _test_lens(document: OpenDocument, case: str, where: Range) -> CodeLens:
+    """Test the case's expectations; after a test, what it found (until the next edit)."""
+    verdict = document.verdicts.get(case)
+    if verdict is None:
+        title = "Test expectations"
+    elif verdict.passed:
+        title = "✓ Expectations met · test again"
+    else:
+        title = "✗ Expectations failed · test again"
+    return _lens(where, title, TEST_COMMAND, CaseParams(document.uri, case))
 
 
 def _result_lenses(

@@ -1,4 +1,4 @@
-"""workspace/executeCommand: run, explain another span, switch the view, show, cancel.
+"""workspace/executeCommand: run, explain another span, switch the view, show, cancel, test.
 
 Each command takes one argument, the params object of protocol.py as JSON (camelCase), e.g.
 `{"uri": "file:///…/menu.prompt", "case": "quiche-lorraine"}`. CodeLens fill it in.
@@ -16,10 +16,12 @@ from ..protocol import (
     RUN_COMMAND,
     SET_VIEW_COMMAND,
     SHOW_RESPONSE_COMMAND,
+    TEST_COMMAND,
     CaseParams,
     ExplainSpanParams,
     ExplanationResult,
     SetViewParams,
+    TestReport,
 )
 from ..result_view import response_pieces
 
@@ -30,6 +32,7 @@ def register(server: PromptSalienceServer) -> None:
     server.command(SET_VIEW_COMMAND)(set_view)
     server.command(SHOW_RESPONSE_COMMAND)(show_response)
     server.command(CANCEL_COMMAND)(cancel)
+    server.command(TEST_COMMAND)(test)
 
 
 async def run(ls: PromptSalienceServer, params: CaseParams) -> ExplanationResult:
@@ -45,6 +48,13 @@ async def explain_span(ls: PromptSalienceServer, params: ExplainSpanParams) -> E
 async def set_view(ls: PromptSalienceServer, params: SetViewParams) -> ExplanationResult:
     """Same span, another method and/or granularity (no new generation)."""
     return await model_work.set_view(ls, params)
+
+
+async def test(ls: PromptSalienceServer, params: CaseParams) -> TestReport:
+    """Test the case's `expect:` items (every case that has some, without a case)."""
+    from ..case_tests import test_cases
+
+    return await test_cases(ls, params)
 
 
 def show_response(ls: PromptSalienceServer, params: CaseParams) -> None:
