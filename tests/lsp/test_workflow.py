@@ -172,8 +172,16 @@ async def test_a_dataset_has_a_lens_per_record_and_hovers_inside_json(
     uri = path.as_uri()
     open_document(client, uri, text)
     records = [line for line in text.splitlines() if line.strip()]
-    found = [lens for lens in await lenses(client, uri) if lens.command]
+    every = [lens for lens in await lenses(client, uri) if lens.command]
+    found = [
+        lens for lens in every if lens.command and lens.command.command == "promptSalience.run"
+    ]
     assert len(found) == len(records)
+    # A record with `expect` also offers a test of it.
+    tests = [
+        lens for lens in every if lens.command and lens.command.command == "promptSalience.test"
+    ]
+    assert len(tests) == sum('"expect"' in record for record in records) > 0
     assert found[0].command is not None
     assert "fewshot-mistake" in found[0].command.title
     assert [lens.range.start.line for lens in found] == [

@@ -14,7 +14,14 @@ from ..errors import PromptSalienceError
 from ..models.model_spec import ModelSpec, parse_model_spec
 from ..prompt.parsed_prompt import PromptCase, PromptFile
 from ..report.layout import ranked_segments, shorten
-from .model_work import current, fail, loaded_explainer, new_explanation, on_worker
+from .model_work import (
+    current,
+    fail,
+    file_result,
+    loaded_explainer,
+    new_explanation,
+    run_explanation,
+)
 from .open_documents import OpenDocument
 from .progress import WorkProgress
 from .protocol import CaseParams, CaseVerdict, TestReport
@@ -72,8 +79,6 @@ async def _test_case(
         prompt_file, case.name, chat_setting=settings.chat_template, spec=spec
     )
     explanation = new_explanation(document, prompt_file, case, prepared, settings, spec)
-    document.start_run(explanation)
-    server.refresh_code_lenses()
     key = server.model_key(spec, settings.precision)
 
     def job(progress: WorkProgress, cancel: threading.Event) -> ExpectationRun:
@@ -84,20 +89,12 @@ async def _test_case(
         return run_expectations(explainer, prepared, case.expect, settings, cancel=cancel)
 
     title = f"Prompt salience: testing {case.name}"
-    try:
-        run = await on_worker(server, explanation, title, params, job)
-    except BaseException:
-        document.abandon_run(explanation)
-        server.refresh_code_lenses()
-        raise
+    run = await run_explanation(server, document, explanation, title, params, job)
     result = run.explanation  # a failure's offending span, explained (else None)
     if result is None:
-        document.abandon_run(explanation)
-    else:
-        explanation.generation = run.generation
-        explanation.set_result(result)
-        if document.finish_run(explanation):
-            server.result_changed(document, case.name, available=True, reason="computed")
+        document.abandon_run(explanation)  # nothing to show: a pass costs no salience
+    elif file_result(server, document, explanation, run.generation, result):
+        server.result_changed(document, case.name, available=True, reason="computed")
     top = [shorten(r.segment.text, 40) for r in ranked_segments(result)] if result else []
     span_text = result.span_text if result is not None else None
     document.verdicts[case.name] = TestVerdict(

@@ -72,8 +72,6 @@ async def run_and_explain(server: PromptSalienceServer, params: CaseParams) -> E
     except PromptSalienceError as error:
         raise fail(server, error) from None
     explanation = new_explanation(document, prompt_file, case, prepared, settings, spec)
-    document.start_run(explanation)
-    server.refresh_code_lenses()  # "Running… (click to cancel)"
     key = server.model_key(spec, settings.precision)
 
     warnings: list[str] = []
@@ -95,18 +93,9 @@ async def run_and_explain(server: PromptSalienceServer, params: CaseParams) -> E
         )
         return run.generation, run.result
 
-    try:
-        generation, result = await on_worker(
-            server, explanation, f"Prompt salience: {case.name}", params, job
-        )
-    except BaseException:
-        document.abandon_run(explanation)
-        server.refresh_code_lenses()
-        raise
-    explanation.generation = generation
-    explanation.set_result(result)
-    if not document.finish_run(explanation):
-        server.refresh_code_lenses()  # the lens must stop saying "Running…"
+    title = f"Prompt salience: {case.name}"
+    generation, result = await run_explanation(server, document, explanation, title, params, job)
+    if not file_result(server, document, explanation, generation, result):
         raise JsonRpcContentModified("The document changed under the run; run it again.")
     server.result_changed(document, case.name, available=True, reason="computed")
     for warning in warnings:
@@ -127,6 +116,44 @@ def new_explanation(
     line_bounds = (document.index.line_starts[line], document.index.line_end(line))
     extents = dependency_extents(prompt_file, case, prepared.source_map, line_bounds)
     return Explanation(case.name, prepared, extents, settings, spec, document.version)
+
+
+async def run_explanation(
+    server: PromptSalienceServer,
+    document: OpenDocument,
+    explanation: Explanation,
+    title: str,
+    params: CaseParams,
+    job: Callable[[WorkProgress, threading.Event], T],
+    *,
+    show_failures: bool = True,
+) -> T:
+    """Run `job` for a new explanation, tracked as the case's run in flight (its lens says
+    so, and an edit to its text stops it); abandoned if the job fails or is stopped."""
+    document.start_run(explanation)
+    server.refresh_code_lenses()  # "Running… (click to cancel)"
+    try:
+        return await on_worker(server, explanation, title, params, job, show_failures=show_failures)
+    except BaseException:
+        document.abandon_run(explanation)
+        server.refresh_code_lenses()
+        raise
+
+
+def file_result(
+    server: PromptSalienceServer,
+    document: OpenDocument,
+    explanation: Explanation,
+    generation: Generation,
+    result: SalienceResult,
+) -> bool:
+    """File a finished run as its case's result; False if an edit dropped it meanwhile."""
+    explanation.generation = generation
+    explanation.set_result(result)
+    if document.finish_run(explanation):
+        return True
+    server.refresh_code_lenses()  # the lens must stop saying "Running…"
+    return False
 
 
 async def explain_span(

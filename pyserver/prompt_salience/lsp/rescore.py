@@ -21,7 +21,7 @@ from ..errors import PromptSalienceError
 from ..models.model_spec import parse_model_spec
 from ..salience.registry import method_class
 from .baselines import Baseline
-from .model_work import loaded_explainer, new_explanation, on_worker
+from .model_work import file_result, loaded_explainer, new_explanation, run_explanation
 from .open_documents import OpenDocument
 from .progress import WorkProgress
 from .protocol import CaseParams
@@ -95,8 +95,6 @@ async def rescore_case(
     )
     explanation = new_explanation(document, prompt_file, case, prepared, settings, spec)
     explanation.rescored_from = baseline
-    document.start_run(explanation)
-    server.refresh_code_lenses()
     key = server.model_key(spec, settings.precision)
     options = method_class(baseline.method).options_from(settings)
     which = "pinned" if baseline.pinned else "last"
@@ -119,23 +117,11 @@ async def rescore_case(
         return generation, result
 
     title = f"Prompt salience: re-scoring {case.name}"
-    try:
-        generation, result = await on_worker(
-            server,
-            explanation,
-            title,
-            CaseParams(document.uri, case.name),
-            job,
-            show_failures=False,
-        )
-    except BaseException:
-        document.abandon_run(explanation)
-        server.refresh_code_lenses()
-        raise
-    explanation.generation = generation
-    explanation.set_result(result)
-    if not document.finish_run(explanation):
-        server.refresh_code_lenses()
+    params = CaseParams(document.uri, case.name)
+    generation, result = await run_explanation(
+        server, document, explanation, title, params, job, show_failures=False
+    )
+    if not file_result(server, document, explanation, generation, result):
         return False
     server.result_changed(document, case.name, available=True, reason="rescored")
     return True
