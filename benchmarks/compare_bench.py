@@ -18,23 +18,17 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from bench_report import print_report, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPTS = ROOT / "prompts"
 CASE = "quiche-lorraine"
-
-
-def _timed(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -74,16 +68,16 @@ def main() -> None:
         cross_times.append(time.perf_counter() - start)
         return comparison
 
-    warm_runs, warm_compare = _timed(two_runs), _timed(whole_compare)
+    warm_runs, warm_compare = timed(two_runs), timed(whole_compare)
     cross_times.clear()
     runs_s, compare_s = [], []
     for round_ in range(args.repeats):
         if round_ % 2:  # alternate which goes first, so that a drift in load hits both alike
-            compare_s.append(_timed(whole_compare))
-            runs_s.append(_timed(two_runs))
+            compare_s.append(timed(whole_compare))
+            runs_s.append(timed(two_runs))
         else:
-            runs_s.append(_timed(two_runs))
-            compare_s.append(_timed(whole_compare))
+            runs_s.append(timed(two_runs))
+            compare_s.append(timed(whole_compare))
     comparison = whole_compare()
     paired = [c / r for c, r in zip(compare_s, runs_s, strict=True)]
     extra = statistics.median(cross_times[:-1])
@@ -108,16 +102,7 @@ def main() -> None:
         "delta_logprob_a_target": comparison.cross.delta_a,
         "delta_logprob_b_target": comparison.cross.delta_b,
     }
-    width = max(len(k) for k in report)
-    for key, value in report.items():
-        if isinstance(value, list):
-            shown = " ".join(f"{v:.3f}" for v in value)
-        else:
-            shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-        print(f"{key:<{width}}  {shown}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1))
+    print_report(report, args.json)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench_report import print_report
+
 ROOT = Path(__file__).resolve().parent.parent
 MENU = ROOT / "prompts" / "menu-fewshot-mistake.prompt"
 
@@ -278,13 +280,7 @@ def main() -> None:
     report["jax"] = jax.__version__
     report["device"] = str(jax.devices()[0])
     report["peak_rss_this_process_mb"] = peak_rss_mb()
-    width = max(len(k) for k in report)
-    for key, value in report.items():
-        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-        print(f"{key:<{width}}  {shown}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1))
+    print_report(report, args.json)
 
 
 if __name__ == "__main__":

@@ -16,23 +16,16 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import statistics
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from bench_report import print_report, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPTS = ROOT / "prompts"
 CASE = "quiche-lorraine"
-
-
-def _timed(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -84,12 +77,12 @@ def main() -> None:
     def full_run() -> None:
         run_case(explainer, fixed, fixed_settings)
 
-    warm_rescore, warm_run = _timed(rescore), _timed(full_run)
+    warm_rescore, warm_run = timed(rescore), timed(full_run)
     rescore_s, run_s = [], []
     for round_ in range(args.repeats):
         pair = [(rescore_s, rescore), (run_s, full_run)]
         for times, fn in pair if round_ % 2 == 0 else reversed(pair):
-            times.append(_timed(fn))
+            times.append(timed(fn))
     paired = [r / f for r, f in zip(rescore_s, run_s, strict=True)]
     report: dict[str, Any] = {
         "when_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
@@ -110,16 +103,7 @@ def main() -> None:
         "baseline_logprob": baseline.result.span_logprob,
         "rescored_logprob": logprobs[-1],
     }
-    width = max(len(k) for k in report)
-    for key, value in report.items():
-        if isinstance(value, list):
-            shown = " ".join(f"{v:.3f}" for v in value)
-        else:
-            shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-        print(f"{key:<{width}}  {shown}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1))
+    print_report(report, args.json)
 
 
 if __name__ == "__main__":
