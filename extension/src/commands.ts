@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { Middleware } from 'vscode-languageclient/node';
 
+import type { CaseTestController } from './caseTestController';
 import { isPromptDocument, type SalienceController } from './controller';
 import { exportHtmlReport } from './exportReport';
 import {
@@ -19,6 +20,7 @@ import {
   RUN_COMMAND,
   SET_VIEW_COMMAND,
   SHOW_RESPONSE_COMMAND,
+  TEST_COMMAND,
   type TextSpan,
 } from './protocol';
 import type { SalienceServer } from './server';
@@ -30,8 +32,9 @@ const TITLES: Record<string, string> = {
   [SET_VIEW_COMMAND]: 'Prompt Salience: switching the view',
 };
 
-/** The server's commands as the client carries them out (`controller` once it exists). */
-export function serverCommandMiddleware(controller: () => SalienceController): Middleware {
+/** The server's commands as the client carries them out (`controller` and `tests` once they
+ * exist). A test lens runs its case in the Test Explorer, which shows the verdict. */
+export function serverCommandMiddleware(controller: () => SalienceController, tests: () => CaseTestController): Middleware {
   return {
     executeCommand: async (command, args, next) => {
       if (MODEL_COMMANDS.includes(command)) {
@@ -44,6 +47,12 @@ export function serverCommandMiddleware(controller: () => SalienceController): M
           await controller().show(result, true);
         }
         return null;
+      }
+      if (command === TEST_COMMAND) {
+        const run = tests().runFromLens(parseCaseParams(args[0]));
+        if (run !== undefined) {
+          return run;
+        }
       }
       if (command === CANCEL_COMMAND) {
         controller().work.cancel(parseCaseParams(args[0]));

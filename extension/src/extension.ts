@@ -6,6 +6,7 @@
 
 import * as vscode from 'vscode';
 
+import { CaseTestController } from './caseTestController';
 import { registerCommands, serverCommandMiddleware } from './commands';
 import { SalienceController } from './controller';
 import type { WorkRecord } from './modelWork';
@@ -23,18 +24,21 @@ export interface PromptSalienceApi {
   serverState(): string;
   /** How many times a server process came up (a restart after a crash adds one). */
   serverStarts(): number;
+  /** The ids of the Test Explorer's case items (`<document uri>#<case>`): the cases with `expect:`. */
+  testItems(): string[];
 }
 
 export function activate(context: vscode.ExtensionContext): PromptSalienceApi {
   const output = vscode.window.createOutputChannel('Prompt Salience', { log: true });
   const settings = new ExtensionSettings(context.extension.packageJSON as Manifest);
-  // The server's hooks reach the controller only once the client runs, after both exist.
+  // The server's hooks reach the controllers only once the client runs, after they exist.
   const server: SalienceServer = new SalienceServer(context, output, settings, {
-    middleware: serverCommandMiddleware(() => controller),
+    middleware: serverCommandMiddleware(() => controller, () => tests),
     onClient: (client) => controller.listen(client),
   });
   const controller = new SalienceController(server, output);
-  context.subscriptions.push(output, controller, server);
+  const tests = new CaseTestController(server, output);
+  context.subscriptions.push(output, controller, tests, server);
   registerCommands(context, controller, server, output);
 
   void server.start();
@@ -44,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): PromptSalienceApi {
     shown: (uri) => controller.store.get(uri)?.result,
     serverState: () => server.state,
     serverStarts: () => server.starts,
+    testItems: () => tests.caseItemIds(),
   };
 }
 

@@ -18,6 +18,9 @@ export const EXPLAIN_SPAN_COMMAND = 'promptSalience.explainSpan'; // ExplainSpan
 export const SET_VIEW_COMMAND = 'promptSalience.setView'; // SetViewParams -> ExplanationResult
 export const SHOW_RESPONSE_COMMAND = 'promptSalience.showResponse'; // CaseParams -> null
 export const CANCEL_COMMAND = 'promptSalience.cancel'; // CaseParams -> boolean
+export const TEST_COMMAND = 'promptSalience.test'; // CaseParams -> TestReport
+/** The code of the Warning diagnostic on the line of a case whose last test failed. */
+export const EXPECTATION_FAILED = 'expectation-failed';
 /** Commands that run on the model (progress, cancellable) and answer an ExplanationResult. */
 export const MODEL_COMMANDS: readonly string[] = [RUN_COMMAND, EXPLAIN_SPAN_COMMAND, SET_VIEW_COMMAND];
 
@@ -64,21 +67,10 @@ export interface SetViewParams extends CaseParams {
   granularity?: string;
 }
 
-export interface Position {
-  line: number;
-  character: number;
-}
-
-export interface Range {
-  start: Position;
-  end: Position;
-}
-
+export interface Position { line: number; character: number }
+export interface Range { start: Position; end: Position }
 /** [start, end) in the response, UTF-16 code units. */
-export interface TextSpan {
-  start: number;
-  end: number;
-}
+export interface TextSpan { start: number; end: number }
 
 /** One bucket of the colour scale, as the server decided it: the client paints a bucket with
  * `themeColour` when given (so a user's colour customisations apply), else with `colour`. */
@@ -246,12 +238,12 @@ function parseNotes(value: unknown, where: string): Record<string, number> {
   return notes;
 }
 
-/** An ExplanationResult from the wire, checked; throws ProtocolError naming the bad field. */
 function parseRescore(value: unknown, where: string): { summary: string; deltaLogprob: number } {
   const o = object(value, where);
   return { summary: string(o, 'summary', where), deltaLogprob: number(o, 'deltaLogprob', where) };
 }
 
+/** An ExplanationResult from the wire, checked; throws ProtocolError naming the bad field. */
 export function parseExplanationResult(value: unknown): ExplanationResult {
   const where = 'result';
   const o = object(value, where);
@@ -341,6 +333,42 @@ export function parseChoices(value: unknown): Choices {
   const where = 'choices';
   const o = object(value, where);
   return { methods: array(o, 'methods', where, parseMethodChoice), granularities: array(o, 'granularities', where, parseGranularityChoice) };
+}
+
+/** One tested case: whether its response met its `expect:` items, and why (the failures'
+ * reasons, else what held). A failing case's offending span is explained: the case's result. */
+export interface CaseVerdict {
+  case: string;
+  passed: boolean;
+  reason: string;
+  response: string;
+  /** The offending span's text (a failure), else null. */
+  offendingText: string | null;
+}
+
+/** What `promptSalience.test` answers: the cases it ran, in file order, for document `version`. */
+export interface TestReport {
+  uri: string;
+  version: number;
+  cases: CaseVerdict[];
+}
+
+function parseCaseVerdict(value: unknown, where: string): CaseVerdict {
+  const o = object(value, where);
+  return {
+    case: string(o, 'case', where),
+    passed: boolean(o, 'passed', where),
+    reason: string(o, 'reason', where),
+    response: string(o, 'response', where),
+    offendingText: optional(o, 'offendingText', (x, k) => string(x, k, where)),
+  };
+}
+
+/** The answer to `promptSalience.test`, checked. */
+export function parseTestReport(value: unknown): TestReport {
+  const where = 'testReport';
+  const o = object(value, where);
+  return { uri: string(o, 'uri', where), version: integer(o, 'version', where), cases: array(o, 'cases', where, parseCaseVerdict) };
 }
 
 /** The params object a server CodeLens carries as its one command argument. */

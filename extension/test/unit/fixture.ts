@@ -16,3 +16,16 @@ export function loadFixture(): ExplanationResult {
 }
 
 export const PROMPT_TEXT = readFileSync(path.resolve(FIXTURES, '..', '..', '..', '..', 'prompts', 'menu-fewshot-mistake.prompt'), 'utf8');
+
+/** What the real server answered around `promptSalience.test` (see `about` in the file): raw JSON. */
+export interface CaseTestsFixture {
+  lensesBefore: { range: unknown; command?: { title: string; command: string; arguments?: unknown[] } }[];
+  lensesAfter: CaseTestsFixture['lensesBefore'];
+  failedReport: Record<string, unknown>;
+  passedReport: Record<string, unknown>;
+  diagnostics: { range: { start: { line: number } }; message: string; code?: string; severity: number }[];
+}
+
+export function caseTestsFixture(): CaseTestsFixture {
+  return JSON.parse(readFileSync(path.join(FIXTURES, 'case-tests.json'), 'utf8')) as CaseTestsFixture;
+}

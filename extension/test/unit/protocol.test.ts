@@ -7,9 +7,10 @@ import {
   parseExplanationResult,
   parseOptionalResult,
   parseResultChanged,
+  parseTestReport,
   ProtocolError,
 } from '../../src/protocol';
-import { rawFixture } from './fixture';
+import { caseTestsFixture, rawFixture } from './fixture';
 
 describe('parseExplanationResult', () => {
   it("reads the real server's answer", () => {
@@ -98,5 +99,30 @@ describe('the choices request', () => {
     assert.throws(() => parseChoices({ ...answer, methods: [{ ...answer.methods[0], signed: 'no' }] }), /choices\.methods\[0\]\.signed should be true or false/);
     assert.throws(() => parseChoices({ methods: answer.methods }), /choices\.granularities should be a list/);
     assert.throws(() => parseChoices(null), ProtocolError);
+  });
+});
+
+describe('parseTestReport', () => {
+  const { failedReport, passedReport } = caseTestsFixture();
+
+  it("reads the real server's answers, a failure and a pass", () => {
+    const failed = parseTestReport(failedReport);
+    assert.equal(failed.version, 1);
+    assert.deepEqual(failed.cases.map((c) => [c.case, c.passed, c.offendingText]), [['quiche-lorraine', false, 'You have to try it']]);
+    assert.ok(failed.cases[0].response.includes('You have to try it'));
+    const passed = parseTestReport(passedReport);
+    assert.equal(passed.cases[0].passed, true);
+    assert.equal(passed.cases[0].offendingText, null);
+    const withoutOffending = { ...(passedReport.cases as Record<string, unknown>[])[0] };
+    delete withoutOffending.offendingText;
+    assert.equal(parseTestReport({ ...passedReport, cases: [withoutOffending] }).cases[0].offendingText, null, 'absent is null');
+  });
+
+  it('names the field that is wrong', () => {
+    const cases = failedReport.cases as Record<string, unknown>[];
+    assert.throws(() => parseTestReport({ ...failedReport, cases: [{ ...cases[0], passed: 'no' }] }), /testReport\.cases\[0\]\.passed should be true or false/);
+    assert.throws(() => parseTestReport({ ...failedReport, cases: null }), /testReport\.cases should be a list/);
+    assert.throws(() => parseTestReport({ ...failedReport, version: 1.5 }), /testReport\.version should be a whole number/);
+    assert.throws(() => parseTestReport(null), ProtocolError);
   });
 });
