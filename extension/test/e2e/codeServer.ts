@@ -46,6 +46,8 @@ export interface HelperState {
     } | null;
     hover: string | null;
   }[];
+  /** The Test Explorer's case items: `<document uri>#<case>`. */
+  testItems: string[];
 }
 
 export interface Session {

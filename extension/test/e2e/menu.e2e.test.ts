@@ -16,6 +16,8 @@ import { descendants, type HelperState, missingPieces, REPO, type Session, start
 
 const OUT = path.join(REPO, 'out', 'e2e', 'menu-prompt');
 const PROMPT = 'menu-fewshot-mistake.prompt';
+const FIXED = 'menu-fewshot-fixed.prompt'; // its top-level `expect:` applies to both its cases
+const FIXED_CASES = ['crepe-suzette', 'quiche-lorraine'];
 const RECOMMENDATION = 'Recommendation: You have to try it.';
 const RUN_TIMEOUT_MS = 8 * 60 * 1000; // first run: JAX import, model load, compilation
 const SALIENCE_RGB = ['124, 58, 237', '234, 88, 12', '37, 99, 235'];
@@ -134,6 +136,29 @@ function signature(found: Decoration[]): string {
 
 function shownPrompt(state: HelperState): HelperState['shown'][number] | undefined {
   return state.shown.find((s) => s.uri.endsWith(PROMPT));
+}
+
+/** The cases of the fixed prompt among the Test Explorer's items (ids `<uri>#<case>`). */
+function fixedCaseItems(state: HelperState): string[] {
+  return state.testItems.filter((id) => id.includes(`/${FIXED}#`)).map((id) => id.slice(id.lastIndexOf('#') + 1)).sort();
+}
+
+interface TestRow {
+  text: string;
+  /** "true" / "false" for a row with children, else null. */
+  expanded: string | null;
+  passed: boolean;
+}
+
+/** The rows of the Testing view: their text, whether they are expanded, whether they passed. */
+function testRows(page: Page): Promise<TestRow[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('.test-explorer .monaco-list-row')).map((row) => ({
+      text: (row as HTMLElement).innerText,
+      expanded: row.getAttribute('aria-expanded'),
+      passed: row.querySelector('.codicon-testing-passed-icon') !== null,
+    })),
+  );
 }
 
 function runs(state: HelperState): number {
@@ -456,6 +481,37 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     assert.ok((await decorations(page, 0)).length > 0, 'the re-scored salience is painted');
     assert.ok(await textBox(page, 1, 'Re-scored after your edit, not generated'), 'the response view says so');
     await shot('rescored');
+  });
+
+  it("lists the fixed prompt's cases with expect: in the Testing view, and runs them: they pass", async () => {
+    await openFile(FIXED);
+    await waitForLens('Test expectations', 60000);
+    const state = await session.waitForState('the test items of the fixed prompt', (s) => fixedCaseItems(s).length === FIXED_CASES.length, 30000);
+    assert.deepEqual(fixedCaseItems(state), FIXED_CASES, 'one item per case with expect:, from the server lenses');
+    await command('Testing: Focus on Test Explorer View');
+    // The cases stand under their file (under the extension's name, if VS Code shows it): expand.
+    await waitFor('the case items in the Testing view', async () => {
+      const rows = await testRows(page);
+      if (FIXED_CASES.every((name) => rows.some((row) => row.text.includes(name)))) {
+        return true;
+      }
+      const parent = ['Prompt Salience', FIXED].find((text) => rows.some((row) => row.expanded === 'false' && row.text.includes(text)));
+      if (parent !== undefined) {
+        await page.locator('.test-explorer .monaco-list-row[aria-expanded="false"]', { hasText: parent }).first().locator('.monaco-tl-twistie').click();
+      }
+      return undefined;
+    }, 20000, 500);
+    await command('Test: Run All Tests');
+    const passed = await waitFor('both cases to pass', async () => {
+      const rows = (await testRows(page)).filter((row) => FIXED_CASES.some((name) => row.text.includes(name)));
+      return rows.length === FIXED_CASES.length && rows.every((row) => row.passed) ? rows : undefined;
+    }, RUN_TIMEOUT_MS).catch(async (error: unknown) => {
+      await shot('testing-not-passed');
+      throw error;
+    });
+    assert.equal(passed.length, FIXED_CASES.length);
+    await waitForLens('\u2713 Expectations met', 30000); // the server's verdict lens agrees
+    await shot('testing');
   });
 
   it('offers Run and explain on a LIT .jsonl dataset too', async () => {

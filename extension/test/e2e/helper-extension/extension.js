@@ -1,5 +1,6 @@
-// Test-only helper: every 250 ms, write what Prompt Salience shows (its exported API) and the
-// hover the language server gives over a front-matter value to $PS_E2E_STATE, for the e2e test.
+// Test-only helper: every 250 ms, write what Prompt Salience shows (its exported API: results,
+// work, test items) and the hover the language server gives over a front-matter value to
+// $PS_E2E_STATE, for the e2e test.
 // It also carries out requests the test drops in $PS_E2E_STATE.request.json, e.g. a change of
 // a user setting ({"id": 1, "setting": "promptSalience.intensity", "value": 0.8}).
 const fs = require('fs');
@@ -70,7 +71,8 @@ function activate(context) {
           hover,
         });
       }
-      const state = { time: Date.now(), done, serverState: api.serverState(), serverStarts: api.serverStarts(), history: api.history, shown };
+      const testItems = api.testItems();
+      const state = { time: Date.now(), done, serverState: api.serverState(), serverStarts: api.serverStarts(), history: api.history, shown, testItems };
       fs.writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 1));
       fs.renameSync(`${file}.tmp`, file);
     } catch (error) {
