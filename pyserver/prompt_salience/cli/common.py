@@ -62,6 +62,17 @@ def span_argument(text: str) -> tuple[int, int]:
     return int(start), int(end)
 
 
+def add_file_flags(parser: argparse.ArgumentParser, verb: str, top_help: str) -> None:
+    """`--top N` and `--allow-warnings`, which every command that runs prompt files takes (the
+    rule they feed is `runnable`)."""
+    parser.add_argument("--top", type=int, default=5, help=top_help)
+    parser.add_argument(
+        "--allow-warnings",
+        action="store_true",
+        help=f"{verb} even when a file has warnings (e.g. an unused variable)",
+    )
+
+
 def runnable(document: PromptFile, allow_warnings: bool, err: Console) -> PromptFile:
     """`document`, unless it has errors, or warnings without --allow-warnings: a warning (an
     unused variable) usually means the template is not what its author thinks. The first

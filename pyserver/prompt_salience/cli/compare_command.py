@@ -22,6 +22,7 @@ from ..models.model_spec import parse_model_spec
 from ..prompt.parsed_prompt import PromptFile
 from ..settings import declared_settings
 from .common import (
+    add_file_flags,
     add_setting_flags,
     load_explainer,
     report_status,
@@ -71,14 +72,7 @@ def add_parser(sub: Any) -> None:
     compare.add_argument(
         "--html", type=Path, metavar="OUT", help="write a self-contained HTML page"
     )
-    compare.add_argument(
-        "--top", type=int, default=5, help="shared segments listed that gained / lost most share"
-    )
-    compare.add_argument(
-        "--allow-warnings",
-        action="store_true",
-        help="compare even when a file has warnings (e.g. an unused variable)",
-    )
+    add_file_flags(compare, "compare", "shared segments listed that gained / lost most share")
     compare.set_defaults(handler=handle)
 
 

@@ -17,6 +17,7 @@ from ..models.model_spec import parse_model_spec
 from ..settings import declared_settings
 from .common import (
     EXIT_USER_ERROR,
+    add_file_flags,
     add_setting_flags,
     load_explainer,
     runnable,
@@ -40,12 +41,7 @@ def add_parser(sub: Any) -> None:
     )
     run.add_argument("--json", type=Path, metavar="OUT", help="write the results as JSON")
     run.add_argument("--html", type=Path, metavar="OUT", help="write a self-contained HTML report")
-    run.add_argument("--top", type=int, default=5, help="most salient segments listed")
-    run.add_argument(
-        "--allow-warnings",
-        action="store_true",
-        help="run even when the file has warnings (e.g. an unused variable)",
-    )
+    add_file_flags(run, "run", "most salient segments listed")
 
     run.set_defaults(handler=handle)
 

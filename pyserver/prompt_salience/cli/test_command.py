@@ -29,7 +29,14 @@ from ..prompt.line_index import line_column
 from ..prompt.parsed_prompt import PromptCase, PromptFile
 from ..results import SalienceResult, ScoredSegment
 from ..settings import declared_settings
-from .common import add_setting_flags, load_explainer, runnable, validate, write_text
+from .common import (
+    add_file_flags,
+    add_setting_flags,
+    load_explainer,
+    runnable,
+    validate,
+    write_text,
+)
 
 if TYPE_CHECKING:
     from ..engine.expectation_run import ExpectationRun
@@ -50,12 +57,7 @@ def add_parser(sub: Any) -> None:
     add_setting_flags(test)
     test.add_argument("--junit", type=Path, metavar="OUT", help="write the results as JUnit XML")
     test.add_argument("--json", type=Path, metavar="OUT", help="write the results as JSON")
-    test.add_argument("--top", type=int, default=5, help="segments listed for each failure")
-    test.add_argument(
-        "--allow-warnings",
-        action="store_true",
-        help="test even when a file has warnings (e.g. an unused variable)",
-    )
+    add_file_flags(test, "test", "segments listed for each failure")
     test.set_defaults(handler=handle)
 
 
