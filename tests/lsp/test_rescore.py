@@ -164,3 +164,43 @@ async def test_the_setting_turns_re_scoring_off(client: LanguageClient) -> None:
         restore = {"promptSalience": {"maxNewTokens": 8}}
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(restore))
         close_document(client, uri)
+
+
+async def test_run_again_and_compare_with_the_pinned_answer(client: LanguageClient) -> None:
+    """The codelab's loop: pin the mistake's answer, fix the first example, run again, and
+    compare: the pinned answer became much less likely, the new one much more, and the edited
+    line is the segment that changed (with its place in the document)."""
+    uri = unique_uri("compare.prompt")
+    open_document(client, uri, MISTAKE)
+    try:
+        run = {"uri": uri, "case": CASE}
+        await asyncio.wait_for(execute(client, "promptSalience.run", run), 300)
+        await execute(client, "promptSalience.pin", run)
+        # Right after pinning, the pinned result is the current one: nothing to compare.
+        titles = [lens.command.title for lens in await lenses(client, uri) if lens.command]
+        assert not any(t.startswith("Compare with") for t in titles), titles
+        with pytest.raises(JsonRpcException) as no_case:
+            await execute(client, "promptSalience.compare", {"uri": uri, "case": "no-such-case"})
+        assert no_case.value.code == REQUEST_FAILED
+        count = len(client.result_changes)  # type: ignore[attr-defined]
+        fixed = _fix_first_example(client, uri, MISTAKE, 2)
+        await _notice(client, count, "rescored")
+        again = await asyncio.wait_for(execute(client, "promptSalience.run", run), 300)
+        assert "Avoid" in again["response"]
+        titles = [lens.command.title for lens in await lenses(client, uri) if lens.command]
+        assert "Compare with the pinned answer" in titles
+        report = await asyncio.wait_for(execute(client, "promptSalience.compare", run), 300)
+        assert report["pinned"] is True
+        assert "You have to try it" in report["beforeResponse"]
+        assert report["beforeAnswerNow"] - report["beforeAnswerBefore"] < -2
+        assert report["afterAnswerNow"] - report["afterAnswerBefore"] > 2
+        assert "less likely" in report["summary"][0]
+        assert "more likely" in report["summary"][1]
+        (changed,) = [s for s in report["segments"] if s["status"] == "changed"]
+        assert changed["beforeText"] == "Recommendation: You have to try it."
+        assert changed["afterText"] == "Recommendation: Avoid."
+        (where,) = changed["ranges"]
+        at = fixed.index("Recommendation: Avoid.")
+        assert where["start"] == {"line": position_of(fixed, at).line, "character": 0}
+    finally:
+        close_document(client, uri)

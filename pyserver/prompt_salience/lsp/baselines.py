@@ -16,6 +16,7 @@ from ..report.likelihood import likelihood_change
 from ..results import AlignedSegment, CharSpan, SalienceResult
 
 if TYPE_CHECKING:
+    from ..engine.explainer import Generation
     from .explanations import Explanation
 
 
@@ -32,8 +33,9 @@ class Baseline:
     method: str
     granularity: str
     pinned: bool = False
-    # The whole result, for a segment's score before and after (hovers).
+    # The whole run, for a segment's score before and after (hovers) and comparisons.
     result: SalienceResult | None = field(default=None, compare=False, repr=False)
+    generation: Generation | None = field(default=None, compare=False, repr=False)
 
     def summary(self, logprob: float) -> str | None:
         """`log p(pinned answer) -1.5 → -5.3 (43x less likely)`: this baseline's span under
@@ -61,6 +63,7 @@ class Baseline:
             granularity=result.granularity,
             pinned=pinned,
             result=result,
+            generation=explanation.generation,
         )
 
 

@@ -26,6 +26,7 @@ SHOW_RESPONSE_COMMAND = "promptSalience.showResponse"  # CaseParams -> None (win
 CANCEL_COMMAND = "promptSalience.cancel"  # CaseParams -> None
 PIN_COMMAND = "promptSalience.pin"  # CaseParams -> ExplanationResult (now pinned)
 UNPIN_COMMAND = "promptSalience.unpin"  # CaseParams -> bool (whether a pin was removed)
+COMPARE_COMMAND = "promptSalience.compare"  # CaseParams -> ComparisonReport
 TEST_COMMAND = "promptSalience.test"  # CaseParams -> TestReport (no case: each with `expect:`)
 COMMANDS = (
     RUN_COMMAND,
@@ -36,6 +37,7 @@ COMMANDS = (
     PIN_COMMAND,
     UNPIN_COMMAND,
     TEST_COMMAND,
+    COMPARE_COMMAND,
 )
 
 # -- custom requests (client -> server) and notifications (server -> client) -----------------
@@ -180,6 +182,42 @@ class ExplanationResult:
     span_logprob: float | None  # log p(explained span | everything before it), nats
     pinned: bool  # the case has a pinned baseline (see promptSalience.pin)
     rescore: Rescore | None  # set when this result is a re-score, not a new generation
+
+
+@attrs.define
+class ComparedSegment:
+    """A prompt segment before (the baseline's prompt) and after (the current one), aligned by
+    a diff of segment texts. `ranges`: where the current segment stands in the document (none
+    for a `removed` one). Shares are |score| over the side's total; `share_change` only for
+    `same` segments."""
+
+    status: str  # "same" | "changed" | "added" | "removed"
+    before_text: str | None
+    after_text: str | None
+    before_score: float | None
+    after_score: float | None
+    share_change: float | None
+    ranges: list[Range]
+
+
+@attrs.define
+class ComparisonReport:
+    """The case's current result compared with its baseline (pinned, else the last removed):
+    each answer's log p under each prompt (no generation), and the segments aligned."""
+
+    uri: str
+    version: int
+    case: str
+    pinned: bool
+    before_response: str
+    after_response: str
+    # log p (nats) of each answer's explained span: under the baseline's prompt, and now.
+    before_answer_before: float
+    before_answer_now: float
+    after_answer_before: float
+    after_answer_now: float
+    summary: list[str]  # the two changes in words
+    segments: list[ComparedSegment]
 
 
 @attrs.define

@@ -20,6 +20,7 @@ from ..language_server import PromptSalienceServer
 from ..open_documents import OpenDocument
 from ..protocol import (
     CANCEL_COMMAND,
+    COMPARE_COMMAND,
     EXPLAIN_SPAN_COMMAND,
     PIN_COMMAND,
     RUN_COMMAND,
@@ -147,6 +148,10 @@ def _baseline_lenses(
     if summary is not None:
         title = f"{summary} · re-scored, not generated"
         lenses.append(_lens(where, title, SHOW_RESPONSE_COMMAND, args))
+    comparable = document.baseline(explanation.case)
+    if comparable is not None and comparable.result is not result:
+        which = "pinned" if comparable.pinned else "last"
+        lenses.append(_lens(where, f"Compare with the {which} answer", COMPARE_COMMAND, args))
     if explanation.case in document.pinned:
         lenses.append(_lens(where, "Pinned · unpin", UNPIN_COMMAND, args))
     else:

@@ -1,4 +1,4 @@
-"""workspace/executeCommand: run, explain another span, switch the view, show, cancel, test.
+"""workspace/executeCommand: run, explain another span, switch the view, show, cancel, test, compare.
 
 Each command takes one argument, the params object of protocol.py as JSON (camelCase), e.g.
 `{"uri": "file:///…/menu.prompt", "case": "quiche-lorraine"}`. CodeLens fill it in.
@@ -12,12 +12,14 @@ from .. import model_work
 from ..language_server import PromptSalienceServer
 from ..protocol import (
     CANCEL_COMMAND,
+    COMPARE_COMMAND,
     EXPLAIN_SPAN_COMMAND,
     RUN_COMMAND,
     SET_VIEW_COMMAND,
     SHOW_RESPONSE_COMMAND,
     TEST_COMMAND,
     CaseParams,
+    ComparisonReport,
     ExplainSpanParams,
     ExplanationResult,
     SetViewParams,
@@ -33,6 +35,7 @@ def register(server: PromptSalienceServer) -> None:
     server.command(SHOW_RESPONSE_COMMAND)(show_response)
     server.command(CANCEL_COMMAND)(cancel)
     server.command(TEST_COMMAND)(test)
+    server.command(COMPARE_COMMAND)(compare)
 
 
 async def run(ls: PromptSalienceServer, params: CaseParams) -> ExplanationResult:
@@ -55,6 +58,13 @@ async def test(ls: PromptSalienceServer, params: CaseParams) -> TestReport:
     from ..case_tests import test_cases
 
     return await test_cases(ls, params)
+
+
+async def compare(ls: PromptSalienceServer, params: CaseParams) -> ComparisonReport:
+    """The case's current result against its pinned (else last) one: log p both ways."""
+    from ..comparisons import compare_with_baseline
+
+    return await compare_with_baseline(ls, params)
 
 
 def show_response(ls: PromptSalienceServer, params: CaseParams) -> None:
