@@ -229,3 +229,17 @@ def test_text_colour_on_extremes() -> None:
 def test_bad_hex_is_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="colour"):
         parse_hex(bad)
+
+
+def test_the_difference_map_has_its_own_words_and_the_signed_buckets() -> None:
+    from prompt_salience.report.colour_scale import DifferenceScale
+
+    scale = DifferenceScale(0.2)
+    assert scale.bucket(0.2) == 3
+    assert scale.bucket(-0.07) == -2
+    assert scale.bucket(0.001) == 0
+    assert "before your edits" in scale.caption()
+    labels = [step.label for step in scale.legend()]
+    assert labels[0].startswith("less influence than before")
+    assert labels[-1].startswith("more influence than before")
+    assert scale.theme_colour(3) == "promptSalience.positive3"

@@ -199,6 +199,14 @@ async def test_run_again_and_compare_with_the_pinned_answer(client: LanguageClie
         (changed,) = [s for s in report["segments"] if s["status"] == "changed"]
         assert changed["beforeText"] == "Recommendation: You have to try it."
         assert changed["afterText"] == "Recommendation: Avoid."
+        # The difference map: the server's buckets and legend for the shares that moved.
+        assert "before your edits" in report["scale"]["caption"]
+        moved = [s for s in report["segments"] if s["status"] == "same" and s["bucket"] != 0]
+        assert moved
+        biggest = max(moved, key=lambda s: abs(s["shareChange"]))
+        assert abs(biggest["bucket"]) == report["scale"]["steps"]
+        assert (biggest["bucket"] > 0) == (biggest["shareChange"] > 0)
+        assert changed["bucket"] == 0  # changed text has no before/after share to compare
         (where,) = changed["ranges"]
         at = fixed.index("Recommendation: Avoid.")
         assert where["start"] == {"line": position_of(fixed, at).line, "character": 0}

@@ -13,6 +13,7 @@ from lsprotocol.types import MessageType
 from ..engine.case_run import CaseRun
 from ..engine.comparison import compare_runs
 from ..errors import PromptSalienceError
+from ..report.colour_scale import DifferenceScale
 from ..report.comparison_layout import describe_delta
 from ..results import CharSpan, Comparison
 from .baselines import Baseline
@@ -20,6 +21,7 @@ from .model_work import current, fail, loaded_explainer, on_worker
 from .open_documents import OpenDocument
 from .progress import WorkProgress
 from .protocol import CaseParams, ComparedSegment, ComparisonReport
+from .result_view import colour_scale_info
 
 if TYPE_CHECKING:
     from .explanations import Explanation
@@ -60,13 +62,17 @@ async def compare_with_baseline(
 
     title = f"Prompt salience: comparing {explanation.case}"
     comparison = await on_worker(server, explanation, title, params, job)
-    report = _report(document, explanation, baseline, comparison)
+    report = _report(document, explanation, baseline, comparison, server.settings.intensity)
     server.show(" ".join(report.summary), MessageType.Info)
     return report
 
 
 def _report(
-    document: OpenDocument, explanation: Explanation, baseline: Baseline, comparison: Comparison
+    document: OpenDocument,
+    explanation: Explanation,
+    baseline: Baseline,
+    comparison: Comparison,
+    intensity: float,
 ) -> ComparisonReport:
     cross = comparison.cross
     which = "pinned answer" if baseline.pinned else "last answer"
@@ -77,6 +83,8 @@ def _report(
     result = explanation.result
     assert result is not None
     index = {(s.start, s.end): i for i, s in enumerate(result.segments)}
+    changes = [abs(p.share_change) for p in comparison.segments if p.share_change is not None]
+    scale = DifferenceScale(max(changes, default=0.0), intensity)
     segments = []
     for pair in comparison.segments:
         ranges = []
@@ -91,6 +99,7 @@ def _report(
                 before_score=pair.a.score if pair.a is not None else None,
                 after_score=pair.b.score if pair.b is not None else None,
                 share_change=pair.share_change,
+                bucket=scale.bucket(pair.share_change) if pair.share_change is not None else 0,
                 ranges=ranges,
             )
         )
@@ -107,6 +116,7 @@ def _report(
         after_answer_now=cross.b_under_b,
         summary=summary,
         segments=segments,
+        scale=colour_scale_info(scale),
     )
 
 

@@ -197,6 +197,7 @@ class ComparedSegment:
     before_score: float | None
     after_score: float | None
     share_change: float | None
+    bucket: int  # in the comparison's difference map (0 unless `same` and changed enough)
     ranges: list[Range]
 
 
@@ -218,6 +219,7 @@ class ComparisonReport:
     after_answer_now: float
     summary: list[str]  # the two changes in words
     segments: list[ComparedSegment]
+    scale: ColourScaleInfo  # the difference map: shares gained (positive) or lost, its legend
 
 
 @attrs.define

@@ -194,6 +194,28 @@ class ColourScale:
             raise ValueError(f"bucket {bucket} is outside {self.buckets.start}..{self.steps}")
 
 
+class DifferenceScale(ColourScale):
+    """The diverging map of a comparison: each shared segment's change of share of salience
+    (after minus before), orange for more influence than before, blue for less. The same hues
+    and buckets as a signed method, with its own caption and labels."""
+
+    def __init__(self, scale: float, intensity: float = DEFAULT_INTENSITY) -> None:
+        super().__init__(True, scale, intensity)
+
+    def caption(self) -> str:
+        return (
+            "Orange: more of the influence on the answer than before your edits. "
+            "Blue: less. Stronger colour = bigger change."
+        )
+
+    def _label(self, bucket: int) -> str:
+        if bucket == 0:
+            return "about the same share as before"
+        percent = round(100 * self.level(bucket))
+        direction = "more" if bucket > 0 else "less"
+        return f"{direction} influence than before, up to {percent}% of the largest change"
+
+
 def theme_colour_name(signed: bool, bucket: int) -> str:
     """`unsigned3`, `positive2`, `negative1`: the bucket's name among the theme colours."""
     side = "unsigned" if not signed else ("negative" if bucket < 0 else "positive")
