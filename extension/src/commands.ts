@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { Middleware } from 'vscode-languageclient/node';
 
 import type { CaseTestController } from './caseTestController';
+import { COMPARE_COMMAND } from './comparisonProtocol';
 import { isPromptDocument, type SalienceController } from './controller';
 import { exportHtmlReport } from './exportReport';
 import {
@@ -47,6 +48,9 @@ export function serverCommandMiddleware(controller: () => SalienceController, te
           await controller().show(result, true);
         }
         return null;
+      }
+      if (command === COMPARE_COMMAND) {
+        return controller().compare(parseCaseParams(args[0]));
       }
       if (command === TEST_COMMAND) {
         const run = tests().runFromLens(parseCaseParams(args[0]));
@@ -119,6 +123,19 @@ export function registerCommands(context: vscode.ExtensionContext, controller: S
     const granularity = await pickGranularity(choices, controller.currentResult()?.granularity);
     if (granularity !== undefined) {
       await controller.switchView({ granularity });
+    }
+  });
+  register('promptSalience.compareWithPinned', async () => {
+    const active = controller.activeCase();
+    if (active === undefined) {
+      void vscode.window.showInformationMessage('Open a .prompt file whose case you pinned (the \u201cPin this result\u201d CodeLens), edit it and run it again, then compare.');
+      return;
+    }
+    await controller.compare({ uri: active.uri, case: active.case });
+  });
+  register('promptSalience.toggleDifferenceView', () => {
+    if (controller.toggleDifferenceView() === undefined) {
+      void vscode.window.showInformationMessage('No comparison is shown: click \u201cCompare with the pinned answer\u201d above a case (or run Prompt Salience: Compare with Pinned).');
     }
   });
   register('promptSalience.clearHighlights', () => controller.clearHighlights());

@@ -1,7 +1,8 @@
 /**
  * What the extension shows and how it follows the server: the results painted on prompt
- * documents and in response views, the status bar, and the server's choices of methods and
- * granularities. The server decides every fact (buckets, colours, where a result stands after
+ * documents and in response views, comparisons with a case's baseline (the difference map on
+ * the prompt, the two answers in a diff editor), the status bar, and the server's choices of
+ * methods and granularities. The server decides every fact (buckets, colours, where a result stands after
  * an edit); the controller fetches results, paints those of the document's current version,
  * and routes the user's gestures (commands.ts) to the server's commands.
  */
@@ -9,6 +10,9 @@
 import * as vscode from 'vscode';
 import { CodeLensRequest, type LanguageClient } from 'vscode-languageclient/node';
 
+import type { ComparisonReport } from './comparisonProtocol';
+import { type ComparisonShowing, ComparisonStore } from './comparisonStore';
+import { COMPARISON_SCHEME, ComparisonDocuments, comparedPromptUri } from './comparisonView';
 import { ModelWork } from './modelWork';
 import { Painter } from './painter';
 import {
@@ -53,10 +57,14 @@ function caseKey(uri: string, caseName: string): string {
 
 export class SalienceController implements vscode.Disposable {
   readonly store = new SalienceStore();
+  readonly comparisons = new ComparisonStore();
   readonly work: ModelWork;
   readonly views: ResponseViews;
   private readonly painter = new Painter();
   private readonly statusBar = new StatusBar();
+  private readonly comparisonDocuments = new ComparisonDocuments();
+  /** The prompt document last compared (the toggle's target when no prompt is active). */
+  private lastCompared: string | undefined;
   private lastResult: ExplanationResult | undefined;
   private choices: Promise<Choices | undefined> | undefined;
   /** Per document, the case of an answer not painted because the document had changed since:
@@ -77,20 +85,27 @@ export class SalienceController implements vscode.Disposable {
       this.statusBar,
       this.work,
       this.views,
+      this.comparisonDocuments,
       server.onDidChangeState(() => this.onServerState()),
       this.work.onDidChangeModelState(() => this.updateStatus()),
       vscode.window.onDidChangeActiveTextEditor(() => this.updateStatus()),
       vscode.window.onDidChangeVisibleTextEditors((editors) => {
         for (const editor of editors) {
-          if (this.store.get(editor.document.uri.toString()) !== undefined) {
-            this.painter.paint(editor, this.store.paintable(editor.document.uri.toString()));
+          const uri = editor.document.uri.toString();
+          if (this.store.get(uri) !== undefined || this.comparisons.get(uri) !== undefined) {
+            this.paintEditor(editor);
           }
         }
       }),
       vscode.workspace.onDidChangeTextDocument((event) => {
         // The server moves or drops the result and says so; until then nothing stale shows.
-        if (event.contentChanges.length > 0 && this.store.hide(event.document.uri.toString())) {
-          this.paintPrompt(event.document.uri.toString());
+        // A comparison ends: its ranges and its answers belong to the text before the edit.
+        const uri = event.document.uri.toString();
+        const edited = event.contentChanges.length > 0;
+        const ended = edited && this.comparisons.end(uri);
+        if ((edited && this.store.hide(uri)) || ended) {
+          this.paintPrompt(uri);
+          this.updateStatus();
         }
       }),
       vscode.workspace.onDidCloseTextDocument((document) => {
@@ -119,8 +134,19 @@ export class SalienceController implements vscode.Disposable {
   paintPrompt(uri: string): void {
     for (const editor of vscode.window.visibleTextEditors) {
       if (editor.document.uri.toString() === uri) {
-        this.painter.paint(editor, this.store.paintable(uri));
+        this.paintEditor(editor);
       }
+    }
+  }
+
+  /** A prompt editor shows its comparison's difference map, else its salience. */
+  private paintEditor(editor: vscode.TextEditor): void {
+    const uri = editor.document.uri.toString();
+    const difference = this.comparisons.paintable(uri);
+    if (difference !== undefined) {
+      this.painter.paint(editor, difference.ranges, undefined, difference.changed);
+    } else {
+      this.painter.paint(editor, this.store.paintable(uri));
     }
   }
 
@@ -141,7 +167,27 @@ export class SalienceController implements vscode.Disposable {
   updateStatus(): void {
     const editor = vscode.window.activeTextEditor;
     const relevant = editor !== undefined && (isPromptDocument(editor.document) || editor.document.uri.scheme === RESPONSE_SCHEME);
-    this.statusBar.update(this.server.state, this.work.modelState, this.currentResult(), relevant);
+    const compared = this.comparedUri();
+    const comparison = compared !== undefined && compared === this.activePromptUri() ? this.comparisons.get(compared) : undefined;
+    this.statusBar.update(this.server.state, this.work.modelState, this.currentResult(), relevant || comparison !== undefined, comparison);
+  }
+
+  /** The prompt document of the active editor: a prompt, or one side of its comparison. */
+  private activePromptUri(): string | undefined {
+    const document = vscode.window.activeTextEditor?.document;
+    if (document === undefined) {
+      return undefined;
+    }
+    return document.uri.scheme === COMPARISON_SCHEME ? comparedPromptUri(document) : document.uri.toString();
+  }
+
+  /** The document whose comparison a gesture means: the active one's, else the last compared. */
+  private comparedUri(): string | undefined {
+    const active = this.activePromptUri();
+    if (active !== undefined && this.comparisons.get(active) !== undefined) {
+      return active;
+    }
+    return this.lastCompared !== undefined && this.comparisons.get(this.lastCompared) !== undefined ? this.lastCompared : undefined;
   }
 
   /** A new ticket for a case: what an older ticket brings afterwards is not shown. */
@@ -170,6 +216,7 @@ export class SalienceController implements vscode.Disposable {
       return;
     }
     this.awaited.delete(result.uri);
+    this.comparisons.end(result.uri); // a new result ends the difference view
     this.store.set(result);
     this.lastResult = result;
     this.paintPrompt(result.uri);
@@ -207,13 +254,54 @@ export class SalienceController implements vscode.Disposable {
     await this.runCommand(SET_VIEW_COMMAND, { uri: result.uri, case: result.case, ...change }, title, false);
   }
 
+  /** Compare a case's result with its baseline (`promptSalience.compare`: model work), then
+   * paint the difference map on the prompt and open the two answers in a diff editor. */
+  async compare(params: CaseParams): Promise<ComparisonReport | undefined> {
+    const report = await this.work.compare(params, `Prompt Salience: comparing${params.case ? ` ${params.case}` : ''}`);
+    if (report === undefined) {
+      return undefined;
+    }
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === report.uri);
+    if (document !== undefined && document.version !== report.version) {
+      this.output.info(`Not showing the comparison of ${report.case} for version ${report.version}: the document is at version ${document.version}.`);
+      return report;
+    }
+    this.comparisons.set(report);
+    this.lastCompared = report.uri;
+    this.paintPrompt(report.uri);
+    await this.comparisonDocuments.show(report);
+    this.updateStatus();
+    return report;
+  }
+
+  /** Switch the compared document between the difference map and the current salience. */
+  toggleDifferenceView(): ComparisonShowing | undefined {
+    const uri = this.comparedUri();
+    const showing = uri === undefined ? undefined : this.comparisons.toggle(uri);
+    if (uri !== undefined) {
+      this.paintPrompt(uri);
+      this.updateStatus();
+    }
+    return showing;
+  }
+
+  /** The case shown on the active prompt document (undefined: none, or no prompt active). */
+  activeCase(): { uri: string; case: string | undefined } | undefined {
+    const document = vscode.window.activeTextEditor?.document;
+    if (document === undefined || !isPromptDocument(document)) {
+      return undefined;
+    }
+    const uri = document.uri.toString();
+    return { uri, case: this.shownCase(uri) };
+  }
+
   /** The case shown (or awaited) on a document. */
   private shownCase(uri: string): string | undefined {
     return this.awaited.get(uri) ?? this.store.get(uri)?.result.case;
   }
 
   clearHighlights(): void {
-    for (const uri of this.store.clearAll()) {
+    for (const uri of [...this.comparisons.endAll(), ...this.store.clearAll()]) {
       this.paintPrompt(uri);
       this.views.markStale(uri, CLEARED);
     }
@@ -238,6 +326,14 @@ export class SalienceController implements vscode.Disposable {
 
   // -- server events ---------------------------------------------------------------------
   private onResultChanged(params: ResultChangedParams): void {
+    // A change of the compared case's result, or a new result on its document, ends the
+    // comparison (an edit already has): its difference map is about the result it compared.
+    const compared = this.comparisons.get(params.uri);
+    if (compared !== undefined && (compared.report.case === params.case || NEW_RESULT_REASONS.has(params.reason))) {
+      this.comparisons.end(params.uri);
+      this.paintPrompt(params.uri);
+      this.updateStatus();
+    }
     if (!params.available) {
       this.nextTicket(params.uri, params.case);
       if (this.awaited.get(params.uri) === params.case) {
@@ -271,7 +367,7 @@ export class SalienceController implements vscode.Disposable {
       // and may offer other methods.
       this.choices = undefined;
       this.awaited.clear();
-      for (const uri of this.store.clearAll()) {
+      for (const uri of [...this.comparisons.endAll(), ...this.store.clearAll()]) {
         this.paintPrompt(uri);
         this.views.markStale(uri, RESTARTED);
       }

@@ -9,8 +9,9 @@ import * as vscode from 'vscode';
 import { CaseTestController } from './caseTestController';
 import { registerCommands, serverCommandMiddleware } from './commands';
 import { SalienceController } from './controller';
+import type { ComparisonShowing } from './comparisonStore';
 import type { WorkRecord } from './modelWork';
-import type { ExplanationResult } from './protocol';
+import type { ExplanationResult, LegendEntry } from './protocol';
 import { SalienceServer } from './server';
 import { ExtensionSettings } from './settings';
 import type { Manifest } from './settingsManifest';
@@ -24,6 +25,9 @@ export interface PromptSalienceApi {
   serverState(): string;
   /** How many times a server process came up (a restart after a crash adds one). */
   serverStarts(): number;
+  /** The comparison shown on a prompt document, if any: its case, the server's summary, the
+   * difference map's legend, and whether the document shows that map or the current salience. */
+  comparison(uri: string): { case: string; summary: string[]; showing: ComparisonShowing; legend: LegendEntry[] } | undefined;
   /** The ids of the Test Explorer's case items (`<document uri>#<case>`): the cases with `expect:`. */
   testItems(): string[];
 }
@@ -48,6 +52,10 @@ export function activate(context: vscode.ExtensionContext): PromptSalienceApi {
     shown: (uri) => controller.store.get(uri)?.result,
     serverState: () => server.state,
     serverStarts: () => server.starts,
+    comparison: (uri) => {
+      const shown = controller.comparisons.get(uri);
+      return shown && { case: shown.report.case, summary: [...shown.report.summary], showing: shown.showing, legend: shown.report.scale.legend };
+    },
     testItems: () => tests.caseItemIds(),
   };
 }

@@ -5,7 +5,12 @@
  * editor's background. Does not import `vscode`.
  */
 
-import type { ExplanationResult, LegendEntry } from './protocol';
+import type { ColourScaleInfo, LegendEntry } from './protocol';
+
+/** What has a colour scale: a result, or a comparison (its difference map). */
+export interface Scaled {
+  scale: ColourScaleInfo;
+}
 
 /**
  * How a bucket is painted, as one string that also keys its decoration type: the legend entry's
@@ -21,9 +26,9 @@ export function isLiteralColour(key: string): boolean {
   return key.startsWith('#');
 }
 
-/** The paint key of `bucket` in `result`'s legend (undefined: not painted). */
-export function bucketPaintKey(result: ExplanationResult, bucket: number): string | undefined {
-  const entry = result.scale.legend.find((e) => e.bucket === bucket);
+/** The paint key of `bucket` in the legend of `scaled` (undefined: not painted). */
+export function bucketPaintKey(scaled: Scaled, bucket: number): string | undefined {
+  const entry = scaled.scale.legend.find((e) => e.bucket === bucket);
   return entry === undefined ? undefined : paintKey(entry);
 }
 
@@ -52,9 +57,9 @@ export interface LegendLine {
   label: string;
 }
 
-/** The legend lines of `result`, in the server's order, with swatches over `background`. */
-export function legendLines(result: ExplanationResult, background: string): LegendLine[] {
-  return result.scale.legend.map((entry) => ({
+/** The legend lines of `scaled`, in the server's order, with swatches over `background`. */
+export function legendLines(scaled: Scaled, background: string): LegendLine[] {
+  return scaled.scale.legend.map((entry) => ({
     swatch: entry.colour === null ? undefined : blendOver(entry.colour, background),
     label: entry.label,
   }));

@@ -1,8 +1,8 @@
 /**
- * Work on the model (run, explain another span, switch the view: each one server command) with
- * a notification that shows the server's progress and has a Cancel button. Cancel reaches the
- * server twice over: `$/cancelRequest` for the request and `window/workDoneProgress/cancel` for
- * its token.
+ * Work on the model (run, explain another span, switch the view, compare: each one server
+ * command) with a notification that shows the server's progress and has a Cancel button. Cancel
+ * reaches the server twice over: `$/cancelRequest` for the request and
+ * `window/workDoneProgress/cancel` for its token.
  */
 
 import * as vscode from 'vscode';
@@ -13,6 +13,7 @@ import {
   WorkDoneProgressCancelNotification,
 } from 'vscode-languageclient/node';
 
+import { COMPARE_COMMAND, type ComparisonReport, parseComparisonReport } from './comparisonProtocol';
 import {
   CONTENT_MODIFIED,
   errorCode,
@@ -68,9 +69,12 @@ export class ModelWork implements vscode.Disposable {
   /** A server command that answers an ExplanationResult (`promptSalience.run`, `.explainSpan`,
    * `.setView`), sent directly so that its cancellation token reaches the server. */
   command(command: string, params: CaseParams | ExplainSpanParams | SetViewParams, title: string): Promise<ExplanationResult | undefined> {
-    return this.run(command, params, title, (client, withToken, token) =>
-      client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [withToken] }, token),
-    );
+    return this.run(command, params, title, parseExplanationResult);
+  }
+
+  /** `promptSalience.compare`: the case's result against its baseline (model work too). */
+  compare(params: CaseParams, title: string): Promise<ComparisonReport | undefined> {
+    return this.run(COMPARE_COMMAND, params, title, parseComparisonReport);
   }
 
   /** Cancel the work in flight for a case (every case of the document when `case` is absent). */
@@ -89,12 +93,8 @@ export class ModelWork implements vscode.Disposable {
     return this.inFlight.has(key(params));
   }
 
-  private async run(
-    kind: string,
-    params: CaseParams,
-    title: string,
-    send: (client: LanguageClient, params: CaseParams, token: vscode.CancellationToken) => Promise<unknown>,
-  ): Promise<ExplanationResult | undefined> {
+  /** Send server command `kind` with its cancellation token, and parse its answer. */
+  private async run<T>(kind: string, params: CaseParams, title: string, parse: (answer: unknown) => T): Promise<T | undefined> {
     const client = this.client();
     if (client === undefined || !client.isRunning()) {
       void vscode.window.showErrorMessage('The Prompt Salience server is not running.', 'Restart server').then((picked) => {
@@ -133,7 +133,7 @@ export class ModelWork implements vscode.Disposable {
       void client.sendNotification(WorkDoneProgressCancelNotification.type, { token: workDoneToken });
     });
     try {
-      const answer = send(client, { ...params, workDoneToken }, source.token);
+      const answer = client.sendRequest(ExecuteCommandRequest.type, { command: kind, arguments: [{ ...params, workDoneToken }] }, source.token);
       const settled: Promise<boolean> = answer.then(() => true, () => true);
       const quick = await Promise.race([settled, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), NOTIFY_AFTER_MS))]);
       if (!quick) {
@@ -148,7 +148,7 @@ export class ModelWork implements vscode.Disposable {
           return done;
         });
       }
-      const result = parseExplanationResult(await answer);
+      const result = parse(await answer);
       record.outcome = 'done';
       this.setModelState('ready');
       return result;

@@ -21,6 +21,8 @@ export class Painter implements vscode.Disposable {
   /** The paint keys each editor shows, to know which types are still in use. */
   private readonly shownOn = new Map<vscode.TextEditor, ReadonlySet<string>>();
   private readonly explainedType: vscode.TextEditorDecorationType;
+  /** The outline of prompt segments an edit changed or added (a comparison's difference map). */
+  private readonly changedType: vscode.TextEditorDecorationType;
 
   constructor() {
     this.explainedType = vscode.window.createTextEditorDecorationType({
@@ -29,6 +31,13 @@ export class Painter implements vscode.Disposable {
       borderColor: new vscode.ThemeColor('promptSalience.explainedSpanBorder'),
       borderRadius: '2px',
       fontWeight: 'bold',
+      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+    });
+    this.changedType = vscode.window.createTextEditorDecorationType({
+      borderWidth: '1px',
+      borderStyle: 'dashed',
+      borderColor: new vscode.ThemeColor('promptSalience.changedSegmentBorder'),
+      borderRadius: '2px',
       rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
     });
   }
@@ -46,8 +55,9 @@ export class Painter implements vscode.Disposable {
     return type;
   }
 
-  /** Paint `ranges` on `editor`; every colour not in `ranges` is cleared there. */
-  paint(editor: vscode.TextEditor, ranges: BucketRanges | undefined, explained?: Range): void {
+  /** Paint `ranges` on `editor`; every colour not in `ranges` is cleared there. `explained`
+   * outlines the explained span, `changed` the segments an edit changed (a comparison). */
+  paint(editor: vscode.TextEditor, ranges: BucketRanges | undefined, explained?: Range, changed: readonly Range[] = []): void {
     for (const [key, type] of this.types) {
       if (ranges?.has(key) !== true) {
         editor.setDecorations(type, []);
@@ -57,6 +67,7 @@ export class Painter implements vscode.Disposable {
       editor.setDecorations(this.typeFor(key), list.map(toVscodeRange));
     }
     editor.setDecorations(this.explainedType, explained ? [toVscodeRange(explained)] : []);
+    editor.setDecorations(this.changedType, changed.map(toVscodeRange));
     this.shownOn.set(editor, new Set(ranges?.keys()));
     this.disposeUnused(editor);
   }
@@ -101,5 +112,6 @@ export class Painter implements vscode.Disposable {
     this.types.clear();
     this.shownOn.clear();
     this.explainedType.dispose();
+    this.changedType.dispose();
   }
 }

@@ -197,7 +197,7 @@ function parseLegendEntry(value: unknown, where: string): LegendEntry {
   };
 }
 
-function parseScale(value: unknown, where: string): ColourScaleInfo {
+export function parseScale(value: unknown, where: string): ColourScaleInfo {
   const o = object(value, where);
   return {
     signed: boolean(o, 'signed', where),

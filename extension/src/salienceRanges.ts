@@ -5,7 +5,7 @@
  * Does not import `vscode`.
  */
 
-import { bucketPaintKey, paintKey } from './legend';
+import { bucketPaintKey, paintKey, type Scaled } from './legend';
 import type { ExplanationResult, Position, Range, SegmentScore, TextSpan } from './protocol';
 
 /** Ranges to paint, keyed by the paint key of their bucket (a theme colour id or `#rrggbbaa`). */
@@ -20,15 +20,21 @@ function add(map: BucketRanges, id: string, range: Range): void {
   }
 }
 
-function isEmpty(range: Range): boolean {
+export function isEmpty(range: Range): boolean {
   return range.start.line === range.end.line && range.start.character === range.end.character;
 }
 
 /** The prompt document's ranges per bucket: template text and front-matter values alike. */
 export function promptBucketRanges(result: ExplanationResult): BucketRanges {
+  return documentBucketRanges(result, result.segments);
+}
+
+/** The document ranges of `segments` per paint key of their bucket in the legend of `scaled`
+ * (a result's segments, or a comparison's in its difference map); bucket 0 is not painted. */
+export function documentBucketRanges(scaled: Scaled, segments: readonly { bucket: number; ranges: readonly Range[] }[]): BucketRanges {
   const map: BucketRanges = new Map();
-  for (const segment of result.segments) {
-    const key = bucketPaintKey(result, segment.bucket);
+  for (const segment of segments) {
+    const key = bucketPaintKey(scaled, segment.bucket);
     if (key === undefined) {
       continue;
     }

@@ -1,11 +1,13 @@
 /**
  * The status bar item (server and model state, method, granularity; the result's legend and
- * caption in its tooltip) and the quick picks it opens, which list the server's choices.
+ * caption in its tooltip, or a comparison's summary and difference legend) and the quick picks
+ * it opens, which list the server's choices.
  */
 
 import * as vscode from 'vscode';
 
-import { legendLines } from './legend';
+import { baselineName, type ShownComparison } from './comparisonStore';
+import { legendLines, type Scaled } from './legend';
 import type { ModelState } from './modelWork';
 import { type Choices, type ExplanationResult, type GranularityChoice, REGEX_GRANULARITY } from './protocol';
 import { shorten, topSegments } from './salienceRanges';
@@ -20,7 +22,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.command = 'promptSalience.showStatusMenu';
   }
 
-  update(server: ServerState, model: ModelState, result: ExplanationResult | undefined, visible: boolean): void {
+  update(server: ServerState, model: ModelState, result: ExplanationResult | undefined, visible: boolean, comparison?: ShownComparison): void {
     let icon = '$(symbol-color)';
     let state: string = model;
     if (server === 'starting') {
@@ -38,10 +40,13 @@ export class StatusBar implements vscode.Disposable {
     } else if (model === 'error') {
       icon = '$(error)';
     }
-    const view = result ? ` \u00b7 ${result.method} \u00b7 ${result.granularity}` : '';
+    let view = result ? ` \u00b7 ${result.method} \u00b7 ${result.granularity}` : '';
+    if (comparison?.showing === 'difference') {
+      view = ` \u00b7 difference from the ${baselineName(comparison.report)}`;
+    }
     this.item.text = `${icon} Salience: ${state}${view}`;
     this.item.backgroundColor = server === 'failed' || model === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
-    this.item.tooltip = tooltip(server, model, result);
+    this.item.tooltip = comparison !== undefined ? comparisonTooltip(server, model, comparison) : tooltip(server, model, result);
     if (visible) {
       this.item.show();
     } else {
@@ -59,10 +64,11 @@ function background(): string {
   return kind === vscode.ColorThemeKind.Dark || kind === vscode.ColorThemeKind.HighContrast ? '#1e1e1e' : '#ffffff';
 }
 
-/** The result's legend as Markdown with colour swatches (opaque colours over the theme's background). */
-export function legendMarkdown(result: ExplanationResult): string {
+/** A legend (a result's, or a comparison's difference map) as Markdown with colour swatches
+ * (opaque colours over the theme's background). */
+export function legendMarkdown(scaled: Scaled): string {
   const blank = '&nbsp;'.repeat(6);
-  const lines = legendLines(result, background()).map((line) => {
+  const lines = legendLines(scaled, background()).map((line) => {
     const swatch = line.swatch === undefined ? blank : `<span style="background-color:${line.swatch};">${blank}</span>`;
     return `${swatch} ${escape(line.label)}`;
   });
@@ -87,6 +93,27 @@ function tooltip(server: ServerState, model: ModelState, result: ExplanationResu
     markdown.appendMarkdown(`Most salient: ${top.join(' \u00b7 ')}\n\n`);
   }
   markdown.appendMarkdown('Click to switch method or granularity.');
+  return markdown;
+}
+
+/** A comparison's tooltip: the server's summary, and the difference map's caption and legend. */
+function comparisonTooltip(server: ServerState, model: ModelState, comparison: ShownComparison): vscode.MarkdownString {
+  const { report, showing } = comparison;
+  const markdown = new vscode.MarkdownString(undefined, true);
+  markdown.supportHtml = true;
+  markdown.isTrusted = false;
+  markdown.appendMarkdown(`**Prompt Salience** \u2014 server ${server}, model ${model}\n\n`);
+  markdown.appendMarkdown(`Case \`${report.case}\` compared with its ${baselineName(report)}:\n\n`);
+  for (const sentence of report.summary) {
+    markdown.appendMarkdown(`- ${escape(sentence)}\n`);
+  }
+  markdown.appendMarkdown('\n');
+  if (showing === 'difference') {
+    markdown.appendMarkdown(`${escape(report.scale.caption)} Outlined: text your edits changed.\n\n`);
+    markdown.appendMarkdown(`${legendMarkdown(report)}\n\n`);
+  }
+  const other = showing === 'difference' ? 'the current salience' : 'the difference map';
+  markdown.appendMarkdown(`Run **Prompt Salience: Toggle Difference View** to show ${other}.`);
   return markdown;
 }
 

@@ -29,3 +29,13 @@ export interface CaseTestsFixture {
 export function caseTestsFixture(): CaseTestsFixture {
   return JSON.parse(readFileSync(path.join(FIXTURES, 'case-tests.json'), 'utf8')) as CaseTestsFixture;
 }
+
+/** What the real server answered around `promptSalience.compare` (see `about` in the file): raw JSON. */
+export interface ComparisonFixture {
+  compareLenses: { title: string; command: string; arguments: unknown[] }[];
+  report: Record<string, unknown>;
+}
+
+export function comparisonFixture(): ComparisonFixture {
+  return JSON.parse(readFileSync(path.join(FIXTURES, 'comparison-report.json'), 'utf8')) as ComparisonFixture;
+}
