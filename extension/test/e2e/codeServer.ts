@@ -45,7 +45,16 @@ export interface HelperState {
       legend: { bucket: number; colour: string | null; themeColour: string | null }[];
     } | null;
     hover: string | null;
+    /** The comparison shown on the document (the extension's API), if any. */
+    comparison: {
+      case: string;
+      summary: string[];
+      showing: 'difference' | 'salience';
+      legend: { bucket: number; colour: string | null; themeColour: string | null }[];
+    } | null;
   }[];
+  /** The diff editors open: their title and each side's text (null: not loaded). */
+  diffs: { label: string; original: string | null; modified: string | null }[];
   /** The Test Explorer's case items: `<document uri>#<case>`. */
   testItems: string[];
 }

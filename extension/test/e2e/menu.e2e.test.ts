@@ -483,6 +483,56 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     await shot('rescored');
   });
 
+  it('runs the case again and compares it with the pinned answer: a diff of the answers, the difference map on the template', async () => {
+    const before = session.state();
+    assert.ok(before);
+    await clickLens('\u21bb Run again', 30000);
+    const ranAgain = (s: HelperState): boolean => s.history.slice(before.history.length).some((h) => h.kind === 'promptSalience.run' && h.outcome === 'done');
+    await session.waitForState('the new run', (s) => ranAgain(s) && shownPrompt(s)?.result?.version === shownPrompt(s)?.version, 120000);
+    await clickLens('Compare with the pinned answer', 60000);
+    const state = await session.waitForState('the comparison', (s) => shownPrompt(s)?.comparison?.showing === 'difference', 120000);
+    const comparison = shownPrompt(state)?.comparison;
+    assert.ok(comparison);
+    assert.equal(comparison.case, 'quiche-lorraine');
+    assert.equal(comparison.summary.length, 2);
+    assert.match(comparison.summary[0], /pinned answer/);
+    // The two answers in a diff editor: the pinned one on the left, the new one on the right.
+    const diff = await waitFor('the diff editor', () => session.state()?.diffs.find((d) => d.label.includes('pinned answer \u2194 now') && d.original !== null && d.modified !== null), 20000);
+    assert.match(diff.label, /^quiche-lorraine: pinned answer \u2194 now/);
+    assert.match(diff.original ?? '', /You have to try it/);
+    assert.match(diff.modified ?? '', /Avoid/);
+    await page.waitForSelector('.monaco-diff-editor', { timeout: 20000 });
+    // The template in the difference map's colours, the edited line outlined.
+    const painted = await waitFor('the difference map', async () => {
+      const found = await decorations(page, 0);
+      return found.length > 0 && found.every((d) => legendEntryOf(d.colour, comparison.legend)) ? found : undefined;
+    }, 20000);
+    assertLegendColours(painted, comparison.legend);
+    const edited = await textBox(page, 0, 'Recommendation: Avoid.');
+    assert.ok(edited);
+    const outlined = await page.evaluate(() => {
+      const container = document.querySelectorAll('.editor-group-container')[0] as Element | undefined;
+      return Array.from(container?.querySelectorAll('.monaco-editor .view-overlays .cdr') ?? [])
+        .filter((e) => getComputedStyle(e).borderTopStyle === 'dashed')
+        .map((e) => {
+          const r = e.getBoundingClientRect();
+          return { x: r.x, y: r.y, w: r.width, h: r.height };
+        });
+    });
+    assert.ok(outlined.some((box) => overlaps(box, edited)), `the changed line is outlined: ${JSON.stringify(outlined)}`);
+    await shot('compared');
+    // One command switches to the plain current salience (and back).
+    await command('Prompt Salience: Toggle Difference View');
+    const toggled = await session.waitForState('the current salience', (s) => shownPrompt(s)?.comparison?.showing === 'salience', 10000);
+    const result = shownPrompt(toggled)?.result;
+    assert.ok(result);
+    await waitFor('the salience colours', async () => {
+      const found = await decorations(page, 0);
+      return found.length > 0 && found.every((d) => legendEntryOf(d.colour, result.legend)) ? true : undefined;
+    }, 10000);
+    await shot('compared-toggled');
+  });
+
   it("lists the fixed prompt's cases with expect: in the Testing view, and runs them: they pass", async () => {
     await openFile(FIXED);
     await waitForLens('Test expectations', 60000);

@@ -1,6 +1,6 @@
 // Test-only helper: every 250 ms, write what Prompt Salience shows (its exported API: results,
-// work, test items) and the hover the language server gives over a front-matter value to
-// $PS_E2E_STATE, for the e2e test.
+// comparisons, work, test items), the hover the language server gives over a front-matter value
+// and the open diff editors' two sides to $PS_E2E_STATE, for the e2e test.
 // It also carries out requests the test drops in $PS_E2E_STATE.request.json, e.g. a change of
 // a user setting ({"id": 1, "setting": "promptSalience.intensity", "value": 0.8}).
 const fs = require('fs');
@@ -69,10 +69,17 @@ function activate(context) {
             legend: result.scale.legend.map((e) => ({ bucket: e.bucket, colour: e.colour, themeColour: e.themeColour })),
           } : null,
           hover,
+          comparison: (api.comparison && api.comparison(document.uri.toString())) || null,
         });
       }
+      // Diff editors: their title and the text of each side (documents they show are open).
+      const textOf = (uri) => vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())?.getText() ?? null;
+      const diffs = vscode.window.tabGroups.all
+        .flatMap((group) => group.tabs)
+        .filter((tab) => tab.input instanceof vscode.TabInputTextDiff)
+        .map((tab) => ({ label: tab.label, original: textOf(tab.input.original), modified: textOf(tab.input.modified) }));
       const testItems = api.testItems();
-      const state = { time: Date.now(), done, serverState: api.serverState(), serverStarts: api.serverStarts(), history: api.history, shown, testItems };
+      const state = { time: Date.now(), done, serverState: api.serverState(), serverStarts: api.serverStarts(), history: api.history, shown, diffs, testItems };
       fs.writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 1));
       fs.renameSync(`${file}.tmp`, file);
     } catch (error) {
