@@ -212,3 +212,47 @@ async def test_run_again_and_compare_with_the_pinned_answer(client: LanguageClie
         assert where["start"] == {"line": position_of(fixed, at).line, "character": 0}
     finally:
         close_document(client, uri)
+
+
+async def test_an_edit_during_a_re_score_stops_it_and_the_next_pause_re_scores_anew(
+    client: LanguageClient,
+) -> None:
+    uri = unique_uri("rescore-edit.prompt")
+    open_document(client, uri, MISTAKE)
+    try:
+        await asyncio.wait_for(
+            execute(client, "promptSalience.run", {"uri": uri, "case": CASE}), 300
+        )
+        count = len(client.result_changes)  # type: ignore[attr-defined]
+        before = set(client.progress_reports)
+        fixed = _fix_first_example(client, uri, MISTAKE, 2)
+        async with asyncio.timeout(30):  # the re-score begins after the pause
+            while not any(
+                "re-scoring" in (getattr(v, "title", None) or "")
+                for t in client.progress_reports
+                if t not in before
+                for v in client.progress_reports[t]
+            ):
+                await asyncio.sleep(0.01)
+        at = position_of(fixed, fixed.index("Analyze"))
+        change(client, uri, 3, types.Range(at, at), "Please ")
+        changes: list[Any] = client.result_changes  # type: ignore[attr-defined]
+        async with asyncio.timeout(120):  # a re-score of the text as it is now
+            while not any(c.reason == "rescored" and c.version == 3 for c in changes[count:]):
+                await asyncio.sleep(0.05)
+        # The edit reached the first re-score while it ran (it stopped) or just after it filed
+        # its result for version 2 (that result was then dropped): either way nothing is lost.
+        assert {c.version for c in changes[count:] if c.reason == "rescored"} <= {2, 3}
+        ended = [
+            getattr(v, "message", None)
+            for t in client.progress_reports
+            if t not in before
+            for v in client.progress_reports[t]
+            if isinstance(v, types.WorkDoneProgressEnd)
+        ]
+        assert "Failed" not in ended
+        result = await request(client, "promptSalience/result", {"uri": uri, "case": CASE})
+        assert result["version"] == 3
+        assert result["rescore"]["deltaLogprob"] < 0
+    finally:
+        close_document(client, uri)
