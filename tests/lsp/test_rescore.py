@@ -210,6 +210,13 @@ async def test_run_again_and_compare_with_the_pinned_answer(client: LanguageClie
         (where,) = changed["ranges"]
         at = fixed.index("Recommendation: Avoid.")
         assert where["start"] == {"line": position_of(fixed, at).line, "character": 0}
+        # The comparison as a page for a teammate: the last one, no new run, self-contained.
+        page = await request(client, "promptSalience/comparisonReport", run)
+        assert page["fileName"].endswith(".quiche-lorraine.comparison.html")
+        assert "Avoid" in page["html"]
+        assert "You have to try it" in page["html"]
+        assert "http://" not in page["html"]
+        assert "https://" not in page["html"]
     finally:
         close_document(client, uri)
 
@@ -256,3 +263,31 @@ async def test_an_edit_during_a_re_score_stops_it_and_the_next_pause_re_scores_a
         assert result["rescore"]["deltaLogprob"] < 0
     finally:
         close_document(client, uri)
+
+
+async def test_compare_with_another_open_file(client: LanguageClient) -> None:
+    """Two files side by side: the fixed prompt's result against the mistake prompt's."""
+    mistake_uri, fixed_uri = unique_uri("side-a.prompt"), unique_uri("side-b.prompt")
+    fixed_text = (Path(__file__).parents[2] / "prompts" / "menu-fewshot-fixed.prompt").read_text()
+    open_document(client, mistake_uri, MISTAKE)
+    open_document(client, fixed_uri, fixed_text)
+    try:
+        for uri in (mistake_uri, fixed_uri):
+            await asyncio.wait_for(
+                execute(client, "promptSalience.run", {"uri": uri, "case": CASE}), 300
+            )
+        params = {"uri": fixed_uri, "case": CASE, "otherUri": mistake_uri}
+        report = await asyncio.wait_for(execute(client, "promptSalience.compare", params), 300)
+        assert report["pinned"] is False
+        assert report["against"].startswith("the answer of case `quiche-lorraine` of side-a")
+        assert "You have to try it" in report["beforeResponse"]
+        assert "Avoid" in report["afterResponse"]
+        assert report["beforeAnswerNow"] - report["beforeAnswerBefore"] < -2
+        assert report["summary"][0].startswith("After this prompt, the answer of case")
+        missing = {"uri": fixed_uri, "case": CASE, "otherUri": mistake_uri, "otherCase": "nope"}
+        with pytest.raises(JsonRpcException) as no_result:
+            await execute(client, "promptSalience.compare", missing)
+        assert "There is no result of case `nope`" in str(no_result.value.message)
+    finally:
+        close_document(client, mistake_uri)
+        close_document(client, fixed_uri)

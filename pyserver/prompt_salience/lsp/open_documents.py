@@ -20,6 +20,7 @@ from ..engine.case_run import PreparedPrompt
 from ..errors import PromptSalienceError
 from ..prompt.documents import is_dataset, parse_document
 from ..prompt.parsed_prompt import PromptFile
+from ..results import Comparison
 from .baselines import Baseline
 from .explanations import Explanation, TextEdit
 from .positions import UTF16, PositionIndex
@@ -72,6 +73,8 @@ class OpenDocument:
     removed: dict[str, Baseline] = field(default_factory=dict)
     # case -> its last test run: kept for the text it ran on (any edit clears them all).
     verdicts: dict[str, TestVerdict] = field(default_factory=dict)
+    # case -> its last comparison (a snapshot, for the HTML export)
+    comparisons: dict[str, Comparison] = field(default_factory=dict)
     _index: PositionIndex | None = None
     _parse: Parse | None = None
     _parse_revision: int = -1

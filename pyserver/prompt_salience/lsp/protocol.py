@@ -26,7 +26,7 @@ SHOW_RESPONSE_COMMAND = "promptSalience.showResponse"  # CaseParams -> None (win
 CANCEL_COMMAND = "promptSalience.cancel"  # CaseParams -> None
 PIN_COMMAND = "promptSalience.pin"  # CaseParams -> ExplanationResult (now pinned)
 UNPIN_COMMAND = "promptSalience.unpin"  # CaseParams -> bool (whether a pin was removed)
-COMPARE_COMMAND = "promptSalience.compare"  # CaseParams -> ComparisonReport
+COMPARE_COMMAND = "promptSalience.compare"  # CompareParams -> ComparisonReport
 TEST_COMMAND = "promptSalience.test"  # CaseParams -> TestReport (no case: each with `expect:`)
 COMMANDS = (
     RUN_COMMAND,
@@ -43,6 +43,8 @@ COMMANDS = (
 # -- custom requests (client -> server) and notifications (server -> client) -----------------
 RESULT_REQUEST = "promptSalience/result"  # CaseParams -> ExplanationResult | null (no model)
 REPORT_REQUEST = "promptSalience/report"  # CaseParams -> HtmlReport | null (no model)
+# CaseParams -> HtmlReport | null: the case's last comparison as a self-contained page (no model)
+COMPARISON_REPORT_REQUEST = "promptSalience/comparisonReport"
 CHOICES_REQUEST = "promptSalience/choices"  # null or {} -> Choices
 RESULT_CHANGED_NOTIFICATION = "promptSalience/resultChanged"  # ResultChangedParams
 
@@ -83,6 +85,16 @@ class ExplainSpanParams(CaseParams):
     line: int | None = None
     sentence: int | None = None
     explain: str | None = None
+
+
+@attrs.define
+class CompareParams(CaseParams):
+    """Compare the case's current result with its baseline (pinned, else the last removed), or,
+    when `other_uri` and/or `other_case` are given, with that open document's case's current
+    result (`other_uri` default: this document; `other_case` default: the same case name)."""
+
+    other_uri: str | None = None
+    other_case: str | None = None
 
 
 @attrs.define
@@ -210,6 +222,7 @@ class ComparisonReport:
     version: int
     case: str
     pinned: bool
+    against: str  # what "before" is: "the pinned answer", or e.g. "case `x` of menu.prompt"
     before_response: str
     after_response: str
     # log p (nats) of each answer's explained span: under the baseline's prompt, and now.
@@ -316,5 +329,6 @@ def request_type(method: str, params: type[Any] | None) -> type[Any]:
 
 MESSAGE_TYPES: dict[str, type[Any]] = {
     RESULT_REQUEST: request_type(RESULT_REQUEST, CaseParams),
+    COMPARISON_REPORT_REQUEST: request_type(COMPARISON_REPORT_REQUEST, CaseParams),
     REPORT_REQUEST: request_type(REPORT_REQUEST, CaseParams),
 }

@@ -19,6 +19,7 @@ from ..protocol import (
     SHOW_RESPONSE_COMMAND,
     TEST_COMMAND,
     CaseParams,
+    CompareParams,
     ComparisonReport,
     ExplainSpanParams,
     ExplanationResult,
@@ -60,8 +61,9 @@ async def test(ls: PromptSalienceServer, params: CaseParams) -> TestReport:
     return await test_cases(ls, params)
 
 
-async def compare(ls: PromptSalienceServer, params: CaseParams) -> ComparisonReport:
-    """The case's current result against its pinned (else last) one: log p both ways."""
+async def compare(ls: PromptSalienceServer, params: CompareParams) -> ComparisonReport:
+    """The case's current result against its pinned (else last) one, or against another open
+    document's or case's result: each answer's log p under both prompts."""
     from ..comparisons import compare_with_baseline
 
     return await compare_with_baseline(ls, params)

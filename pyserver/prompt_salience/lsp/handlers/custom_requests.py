@@ -11,6 +11,7 @@ from pathlib import PurePath
 
 from ..language_server import PromptSalienceServer
 from ..protocol import (
+    COMPARISON_REPORT_REQUEST,
     REPORT_REQUEST,
     RESULT_REQUEST,
     CaseParams,
@@ -23,6 +24,7 @@ from ..result_view import explanation_result
 def register(server: PromptSalienceServer) -> None:
     server.feature(RESULT_REQUEST)(result)
     server.feature(REPORT_REQUEST)(report)
+    server.feature(COMPARISON_REPORT_REQUEST)(comparison_report)
 
 
 def result(ls: PromptSalienceServer, params: CaseParams) -> ExplanationResult | None:
@@ -53,3 +55,20 @@ def report(ls: PromptSalienceServer, params: CaseParams) -> HtmlReport | None:
     html = html_report([item], title=title, intensity=ls.settings.intensity)
     case = re.sub(r"[^A-Za-z0-9._-]+", "-", explanation.case).strip("-") or "case"
     return HtmlReport(html, f"{name.stem}.{case}.salience.html")
+
+
+def comparison_report(ls: PromptSalienceServer, params: CaseParams) -> HtmlReport | None:
+    """The case's last comparison (`promptSalience.compare`) as a self-contained page: both
+    heatmaps side by side, the answers' diff and the changes of likelihood (no new run)."""
+    from ...report.comparison_html import comparison_html
+
+    document = ls.open_document(params.uri)
+    case = params.case or document.active_case
+    comparison = document.comparisons.get(case) if case is not None else None
+    if comparison is None or case is None:
+        return None
+    name = PurePath(document.name_for_parser)
+    title = f"Prompt salience: {name.name}, case {case}: {comparison.a_label} and now"
+    html = comparison_html(comparison, title=title, intensity=ls.settings.intensity)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", case).strip("-") or "case"
+    return HtmlReport(html, f"{name.stem}.{safe}.comparison.html")
