@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { Middleware } from 'vscode-languageclient/node';
 
 import type { CaseTestController } from './caseTestController';
+import { compareWithFile, exportComparison, runLenses } from './comparisonCommands';
 import { COMPARE_COMMAND } from './comparisonProtocol';
 import { isPromptDocument, type SalienceController } from './controller';
 import { exportHtmlReport } from './exportReport';
@@ -77,8 +78,7 @@ export function registerCommands(context: vscode.ExtensionContext, controller: S
       void vscode.window.showInformationMessage('Open a .prompt file (or a LIT .jsonl dataset) to run it.');
       return;
     }
-    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[] | undefined>('vscode.executeCodeLensProvider', document.uri)) ?? [];
-    const runs = lenses.map((l) => l.command).filter((c): c is vscode.Command => c?.command === RUN_COMMAND);
+    const runs = await runLenses(document);
     if (runs.length === 0) {
       void vscode.window.showWarningMessage('Nothing to run here yet: fix the problems shown in the file (or wait for the server to start).');
       return;
@@ -133,6 +133,8 @@ export function registerCommands(context: vscode.ExtensionContext, controller: S
     }
     await controller.compare({ uri: active.uri, case: active.case });
   });
+  register('promptSalience.compareWith', () => compareWithFile(controller));
+  register('promptSalience.exportComparison', () => exportComparison(controller, server, output));
   register('promptSalience.toggleDifferenceView', () => {
     if (controller.toggleDifferenceView() === undefined) {
       void vscode.window.showInformationMessage('No comparison is shown: click \u201cCompare with the pinned answer\u201d above a case (or run Prompt Salience: Compare with Pinned).');
@@ -164,6 +166,7 @@ export function registerCommands(context: vscode.ExtensionContext, controller: S
       { label: '$(symbol-color) Legend', command: 'promptSalience.showLegend' },
       { label: '$(clear-all) Clear highlights', command: 'promptSalience.clearHighlights' },
       { label: '$(export) Export HTML report', command: 'promptSalience.exportHtmlReport' },
+      ...(controller.shownComparison() === undefined ? [] : [{ label: '$(export) Export comparison report', command: 'promptSalience.exportComparison' }]),
       { label: '$(debug-restart) Restart server', command: 'promptSalience.restartServer' },
       { label: '$(output) Show logs', command: 'promptSalience.showLogs' },
     ];

@@ -10,8 +10,19 @@
 import { array, boolean, integer, number, object, optional, ProtocolError, string } from './checkedJson';
 import { type ColourScaleInfo, parseRange, parseScale, type Range } from './protocol';
 
-/** CaseParams -> ComparisonReport (model work: cancellable, with progress). */
+/** CompareParams -> ComparisonReport (model work: cancellable, with progress). */
 export const COMPARE_COMMAND = 'promptSalience.compare';
+/** CaseParams -> HtmlReport | null: the case's last comparison as a self-contained page. */
+export const COMPARISON_REPORT_REQUEST = 'promptSalience/comparisonReport';
+
+/** A case against its baseline, or (`otherUri`, `otherCase`) against another open document's
+ * (or case's) current result. */
+export interface CompareParams {
+  uri: string;
+  case?: string | null;
+  otherUri?: string;
+  otherCase?: string;
+}
 
 export const SEGMENT_STATUSES = ['same', 'changed', 'added', 'removed'] as const;
 export type SegmentStatus = (typeof SEGMENT_STATUSES)[number];
@@ -40,6 +51,9 @@ export interface ComparisonReport {
   case: string;
   /** The baseline is the pinned result (else the last one an edit removed). */
   pinned: boolean;
+  /** What "before" is, in the server's words: "the pinned answer", "the last answer", or "the
+   * answer of case `x` of other.prompt". */
+  against: string;
   beforeResponse: string;
   afterResponse: string;
   /** log p (nats) of each answer's explained span, under the baseline's prompt and now. */
@@ -93,6 +107,7 @@ export function parseComparisonReport(value: unknown): ComparisonReport {
     version: integer(o, 'version', where),
     case: string(o, 'case', where),
     pinned: boolean(o, 'pinned', where),
+    against: string(o, 'against', where),
     beforeResponse: string(o, 'beforeResponse', where),
     afterResponse: string(o, 'afterResponse', where),
     beforeAnswerBefore: number(o, 'beforeAnswerBefore', where),

@@ -33,9 +33,10 @@ export function changedSegmentRanges(report: ComparisonReport): Range[] {
     .filter((range) => !isEmpty(range));
 }
 
-/** What the baseline is, in words: the pinned answer, else the last one an edit removed. */
+/** What "before" is, in the server's words without their article: `pinned answer`, `last
+ * answer`, or `answer of case \`x\` of other.prompt`. */
 export function baselineName(report: ComparisonReport): string {
-  return report.pinned ? 'pinned answer' : 'last answer';
+  return report.against.replace(/^the /, '');
 }
 
 /** The diff editor's title: `quiche-lorraine: pinned answer ↔ now`. */

@@ -274,6 +274,12 @@ export class SalienceController implements vscode.Disposable {
     return report;
   }
 
+  /** The comparison a gesture means: the active document's, else the last one shown. */
+  shownComparison(): ComparisonReport | undefined {
+    const uri = this.comparedUri();
+    return uri === undefined ? undefined : this.comparisons.get(uri)?.report;
+  }
+
   /** Switch the compared document between the difference map and the current salience. */
   toggleDifferenceView(): ComparisonShowing | undefined {
     const uri = this.comparedUri();

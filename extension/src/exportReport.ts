@@ -1,7 +1,8 @@
 /**
  * Export HTML report: the engine's own self-contained report of the result on screen. The
  * server makes it from that very result (`promptSalience/report`), so nothing runs again and
- * the report always matches what the user sees.
+ * the report always matches what the user sees. `saveHtmlReport` is the save dialog and the
+ * write, shared with the comparison's export (comparisonCommands.ts).
  */
 
 import * as path from 'node:path';
@@ -20,13 +21,18 @@ export async function exportHtmlReport(
     void vscode.window.showInformationMessage('This result is no longer current (the prompt changed): run and explain it again, then export.');
     return;
   }
-  const promptUri = vscode.Uri.parse(result.uri);
-  const folder =
-    promptUri.scheme === 'file' ? path.dirname(promptUri.fsPath) : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  await saveHtmlReport(report, result.uri, 'Export the salience report', output);
+}
+
+/** Ask where to save `report` (proposed beside the prompt `promptUri`, else in the first
+ * workspace folder), write it, and offer to open it. */
+export async function saveHtmlReport(report: HtmlReport, promptUri: string, title: string, output: vscode.LogOutputChannel): Promise<void> {
+  const prompt = vscode.Uri.parse(promptUri);
+  const folder = prompt.scheme === 'file' ? path.dirname(prompt.fsPath) : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const target = await vscode.window.showSaveDialog({
     defaultUri: folder === undefined ? undefined : vscode.Uri.file(path.join(folder, report.fileName)),
     filters: { 'HTML report': ['html'] },
-    title: 'Export the salience report',
+    title,
   });
   if (target === undefined) {
     return;

@@ -53,6 +53,7 @@ describe('parseComparisonReport', () => {
     assert.throws(() => parseComparisonReport(raw((r) => (segmentsOf(r)[2].bucket = 1.5))), /comparison\.segments\[2\]\.bucket should be a whole number/);
     assert.throws(() => parseComparisonReport(raw((r) => (segmentsOf(r)[6].afterText = null))), /segments\[6\]\.afterText should be a string for a changed segment/);
     assert.throws(() => parseComparisonReport(raw((r) => delete (r.scale as Record<string, unknown>).legend)), /comparison\.scale\.legend should be a list/);
+    assert.throws(() => parseComparisonReport(raw((r) => delete r.against)), /comparison\.against should be a string/);
     assert.throws(() => parseComparisonReport(null), ProtocolError);
   });
 
@@ -108,7 +109,12 @@ describe('the difference map on the prompt', () => {
 
   it('titles the diff with the case and its baseline', () => {
     assert.equal(comparisonTitle(report), 'quiche-lorraine: pinned answer \u2194 now');
-    assert.equal(baselineName({ ...report, pinned: false }), 'last answer');
+    assert.equal(baselineName({ ...report, pinned: false, against: 'the last answer' }), 'last answer');
+  });
+
+  it("titles a comparison with another file's case in the server's words", () => {
+    const other = { ...report, pinned: false, against: 'the answer of case `quiche-lorraine` of menu-fewshot-fixed.prompt' };
+    assert.equal(comparisonTitle(other), 'quiche-lorraine: answer of case `quiche-lorraine` of menu-fewshot-fixed.prompt \u2194 now');
   });
 });
 
