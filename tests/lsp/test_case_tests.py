@@ -86,3 +86,30 @@ async def test_nothing_to_test_says_how_to_add_expectations(client: LanguageClie
         assert "contains" in str(raised.value.message)
     finally:
         close_document(client, uri)
+
+
+async def test_the_test_lens_stays_during_a_run_and_testing_waits_for_it(
+    client: LanguageClient,
+) -> None:
+    """Whether a case has expectations does not depend on a run: its test lens stays while the
+    case runs (an editor listing tests keeps it), and testing it then is refused, not a stop."""
+    uri = unique_uri("tested-busy.prompt")
+    open_document(client, uri, MISTAKE)
+    try:
+        run = asyncio.ensure_future(
+            execute(client, "promptSalience.run", {"uri": uri, "case": "quiche-lorraine"})
+        )
+        async with asyncio.timeout(30):
+            while True:
+                titles = [lens.command.title for lens in await lenses(client, uri) if lens.command]
+                if any(t.startswith("Running") for t in titles):
+                    break
+                await asyncio.sleep(0.05)
+        assert "Test expectations" in titles
+        with pytest.raises(JsonRpcException) as busy:
+            await execute(client, "promptSalience.test", {"uri": uri, "case": "quiche-lorraine"})
+        assert "in flight" in str(busy.value.message)
+        result = await asyncio.wait_for(run, 300)  # the run was not stopped
+        assert result["case"] == "quiche-lorraine"
+    finally:
+        close_document(client, uri)

@@ -47,6 +47,12 @@ async def test_cases(server: PromptSalienceServer, params: CaseParams) -> TestRe
     try:
         chosen = [prompt_file.case(params.case)] if params.case else list(prompt_file.cases)
         cases = [case for case in chosen if case.expect]
+        busy = [case.name for case in cases if case.name in document.running]
+        if busy:
+            raise PromptSalienceError(
+                f"A run of case `{busy[0]}` is in flight: testing it now would stop that run.",
+                "Test when it is done (or cancel it first).",
+            )
         if not cases:
             which = f"Case `{params.case}` has" if params.case else "No case of this file has"
             raise PromptSalienceError(

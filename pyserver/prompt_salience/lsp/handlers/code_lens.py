@@ -61,13 +61,14 @@ def code_lens(ls: PromptSalienceServer, params: CodeLensParams) -> list[CodeLens
         if case.name in document.running:
             args = CaseParams(document.uri, case.name)
             lenses.append(_lens(where, f"Running{label}… (click to cancel)", CANCEL_COMMAND, args))
-            continue
-        explanation = document.explanations.get(case.name)
-        if explanation is None or explanation.result is None:
+        elif (explanation := document.explanations.get(case.name)) is None or (
+            explanation.result is None
+        ):
             args = CaseParams(document.uri, case.name)
             lenses.append(_lens(where, f"▶ Run and explain{label}", RUN_COMMAND, args))
         else:
             lenses += _result_lenses(document, explanation, where)
+        # Whether a case has expectations does not depend on a run: always offered.
         if case.expect:
             lenses.append(_test_lens(document, case.name, where))
     return lenses
