@@ -533,6 +533,48 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     await shot('compared-toggled');
   });
 
+  it('compares the case with the same case of the fixed prompt (Compare with…), and exports the comparison', async () => {
+    const before = session.state();
+    assert.ok(before);
+    assert.equal(shownPrompt(before)?.result?.case, 'quiche-lorraine');
+    // The mistake prompt (left) is the active editor: its case is the one compared.
+    const body = await textBox(page, 0, 'Analyze a menu item');
+    assert.ok(body);
+    await page.mouse.click(body.x + 1, body.y + body.h / 2);
+    await command('Prompt Salience: Compare with\u2026');
+    // The quick pick of the other prompt files of the workspace.
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.quick-input-widget .quick-input-title')).some((e) => e.textContent.includes('Compare case quiche-lorraine with')), undefined, { timeout: 30000 });
+    await page.keyboard.type('menu-fewshot-fixed');
+    await page.waitForFunction((file) => Array.from(document.querySelectorAll('.quick-input-list .monaco-list-row')).some((row) => row.textContent.includes(file)), FIXED, { timeout: 15000 });
+    await page.keyboard.press('Enter');
+    // The fixed prompt opens beside and runs its case (real model), then the two are compared.
+    const against = `the answer of case \`quiche-lorraine\` of ${FIXED}`;
+    const state = await session.waitForState('the comparison with the fixed prompt', (s) => (shownPrompt(s)?.comparison?.summary ?? []).some((line) => line.includes(against)), 180000);
+    const comparison = shownPrompt(state)?.comparison;
+    assert.ok(comparison);
+    assert.equal(comparison.case, 'quiche-lorraine');
+    assert.equal(comparison.showing, 'difference');
+    assert.match(comparison.summary[0], /the answer of case `quiche-lorraine` of menu-fewshot-fixed\.prompt/);
+    assert.ok(state.shown.some((s) => s.uri.endsWith(`/${FIXED}`) && s.result?.case === 'quiche-lorraine'), 'the fixed prompt ran its case');
+    const diff = await waitFor('the diff editor', () => session.state()?.diffs.find((d) => d.label.includes(FIXED) && d.original !== null && d.modified !== null), 20000);
+    assert.match(diff.label, /^quiche-lorraine: answer of case `quiche-lorraine` of menu-fewshot-fixed\.prompt \u2194 now/);
+    await page.waitForSelector('.monaco-diff-editor', { timeout: 20000 });
+    await page.waitForTimeout(500);
+    await shot('compared-with-file');
+
+    // Export the comparison shown, through the same save dialog as the HTML report.
+    const target = path.join(session.workspace, 'prompts', 'menu-fewshot-mistake.quiche-lorraine.comparison.html');
+    await command('Prompt Salience: Export Comparison Report');
+    await page.waitForFunction((file) => Array.from(document.querySelectorAll<HTMLInputElement>('.quick-input-widget input')).some((i) => i.value === file), target, { timeout: 15000 });
+    await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).click();
+    const wrote = '.notifications-toasts .notification-list-item-message:has-text("Wrote menu-fewshot-mistake.quiche-lorraine.comparison.html")';
+    await page.waitForSelector(wrote, { timeout: 60000 });
+    const html = readFileSync(target, 'utf8');
+    assert.match(html, /Avoid/);
+    assert.match(html, /You have to try it/);
+    await page.keyboard.press('Escape');
+  });
+
   it("lists the fixed prompt's cases with expect: in the Testing view, and runs them: they pass", async () => {
     await openFile(FIXED);
     await waitForLens('Test expectations', 60000);
