@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,3 +31,16 @@ def print_report(report: dict[str, Any], json_path: Path | None) -> None:
     if json_path is not None:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(report, indent=1))
+
+
+def machine_facts() -> dict[str, Any]:
+    """When and where the figures were taken (JAX already imported by the caller)."""
+    import jax
+
+    return {
+        "when_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
+        "jax": jax.__version__,
+        "device": str(jax.devices()[0]),
+        "cpus": os.cpu_count(),
+        "load_average_1m": os.getloadavg()[0],
+    }

@@ -17,14 +17,12 @@ Usage: .venv/bin/python benchmarks/compare_bench.py [--repeats 5] [--json out/co
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
 import statistics
 import time
 from pathlib import Path
 from typing import Any
 
-from bench_report import print_report, timed
+from bench_report import machine_facts, print_report, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPTS = ROOT / "prompts"
@@ -36,8 +34,6 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-
-    import jax
 
     from prompt_salience.cache_dir import cache_root
     from prompt_salience.engine.case_run import RunSettings, prepare_prompt, run_case
@@ -82,11 +78,7 @@ def main() -> None:
     paired = [c / r for c, r in zip(compare_s, runs_s, strict=True)]
     extra = statistics.median(cross_times[:-1])
     report: dict[str, Any] = {
-        "when_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
-        "jax": jax.__version__,
-        "device": str(jax.devices()[0]),
-        "cpus": os.cpu_count(),
-        "load_average_1m": os.getloadavg()[0],
+        **machine_facts(),
         "repeats": args.repeats,
         "warmup_two_runs_s": warm_runs,
         "warmup_compare_s": warm_compare,

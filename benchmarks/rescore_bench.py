@@ -15,13 +15,11 @@ Usage: .venv/bin/python benchmarks/rescore_bench.py [--repeats 5] [--json out/re
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
 import statistics
 from pathlib import Path
 from typing import Any
 
-from bench_report import print_report, timed
+from bench_report import machine_facts, print_report, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPTS = ROOT / "prompts"
@@ -33,8 +31,6 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-
-    import jax
 
     from prompt_salience.cache_dir import cache_root
     from prompt_salience.engine.case_run import (
@@ -85,11 +81,7 @@ def main() -> None:
             times.append(timed(fn))
     paired = [r / f for r, f in zip(rescore_s, run_s, strict=True)]
     report: dict[str, Any] = {
-        "when_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
-        "jax": jax.__version__,
-        "device": str(jax.devices()[0]),
-        "cpus": os.cpu_count(),
-        "load_average_1m": os.getloadavg()[0],
+        **machine_facts(),
         "repeats": args.repeats,
         "warmup_rescore_s": warm_rescore,
         "warmup_full_run_s": warm_run,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..cache_dir import cache_root
 from ..errors import PromptSalienceError
@@ -83,6 +84,19 @@ def runnable(document: PromptFile, allow_warnings: bool, err: Console) -> Prompt
     if blocking:
         raise document.error(blocking[0])
     return document
+
+
+def case_progress(err: Console, *, disable: bool = False) -> Progress:
+    """The progress bar of commands that go through many cases (on stderr, gone when done)."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=disable,
+    )
 
 
 def report_status(err: Console) -> Any:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..engine.case_run import CaseRun, RunSettings
 from ..errors import PromptSalienceError
@@ -19,6 +18,7 @@ from .common import (
     EXIT_USER_ERROR,
     add_file_flags,
     add_setting_flags,
+    case_progress,
     load_explainer,
     runnable,
     span_argument,
@@ -68,15 +68,7 @@ def handle(args: argparse.Namespace, out: Console, err: Console) -> int:
     runs: list[CaseRun] = []
     failures: list[tuple[str, PromptSalienceError]] = []
     many = len(prepared) > 1
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not many,
-    )
+    progress = case_progress(err, disable=not many)
     with progress:
         task = progress.add_task("Running cases", total=len(prepared))
         for item in prepared:

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -32,6 +31,7 @@ from ..settings import declared_settings
 from .common import (
     add_file_flags,
     add_setting_flags,
+    case_progress,
     load_explainer,
     runnable,
     validate,
@@ -206,14 +206,7 @@ def _run_cases(
 
     work = [(plan, case, prepared) for plan in plans for case, prepared in plan.cases]
     outcomes: list[_Outcome] = []
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
+    progress = case_progress(err)
     with progress:
         task = progress.add_task("Testing", total=len(work))
         for plan, case, prepared in work:
