@@ -196,6 +196,11 @@ class Settings:
         restricted=True,
         machine_scope=True,
     )
+    preload_model: bool = setting(
+        True,
+        "Load the model these settings name in the background as soon as a prompt file opens, "
+        "so the first run does not wait for it (never a model named by a file's front-matter).",
+    )
     rescore_on_edit: bool = setting(
         True,
         "After an edit and a pause in typing, force the pinned response (else the last one) as "
