@@ -26,6 +26,7 @@ from ..prompt.parsed_prompt import PromptFile, PromptSettings
 from .diagnostics import document_diagnostics
 from .explanations import Explanation
 from .open_documents import OpenDocument, Parse
+from .preload import Preloader
 from .protocol import RESULT_CHANGED_NOTIFICATION, ResultChangedParams, ServerSettings
 from .rescore import Rescorer
 from .rpc import PromptSalienceProtocol
@@ -38,7 +39,7 @@ DIAGNOSTICS_DELAY_S = 0.05  # typing bursts publish once
 
 
 class PromptSalienceServer(LanguageServer):
-    """pygls server plus the open documents, settings and the model worker."""
+    """pygls server plus the open documents, settings, the model worker and its preloader."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -50,6 +51,7 @@ class PromptSalienceServer(LanguageServer):
         self.documents: dict[str, OpenDocument] = {}
         self.settings = ServerSettings()
         self.worker = ModelWorker()
+        self.preloader = Preloader(self)
         self.token_budget = TokenBudget(self.worker)
         self.rescorer = Rescorer(self)
         self._pending_diagnostics: dict[str, asyncio.TimerHandle] = {}
@@ -177,4 +179,5 @@ def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
     finally:  # `exit`, or the client went away: stop model work between steps, then leave
         for document in server.documents.values():
             document.close()
+        server.preloader.shutdown()
         server.worker.shutdown()

@@ -73,6 +73,7 @@ async def run_and_explain(server: PromptSalienceServer, params: CaseParams) -> E
         raise fail(server, error) from None
     explanation = new_explanation(document, prompt_file, case, prepared, settings, spec)
     key = server.model_key(spec, settings.precision)
+    server.preloader.make_way(key)  # a preload of another model would only delay this run
 
     warnings: list[str] = []
 
@@ -256,6 +257,7 @@ async def on_worker(
     cancel = explanation.new_cancel_event()
     stop_listening = server.rpc.on_cancel(server.protocol.msg_id, cancel.set)
     progress = await WorkProgress.start(server, title, cancel, params.work_done_token)
+    server.preloader.tell_waiting(progress)
     try:
         value, seconds = await server.worker.submit(lambda: _guarded(job, progress, cancel))
     except asyncio.CancelledError:  # pygls cancelled our task: the worker must stop too
@@ -325,13 +327,15 @@ def loaded_explainer(
     cancel: threading.Event,
 ) -> Explainer:
     """(On the worker) the loaded model's Explainer, loading it with progress if needed."""
-    if server.worker.loaded_key != key:
+    needed = server.worker.loaded_key != key
+    if needed:
         progress.report(f"Loading {key.spec.label} (first use)", 0)
 
     def report(message: str) -> None:
         progress.report(message, 5)
 
-    explainer: Explainer = server.worker.explainer(key, max_length, report, cancel)
+    with server.preloader.run_load(key, needed=needed):  # the model state says so
+        explainer: Explainer = server.worker.explainer(key, max_length, report, cancel)
     if cancel.is_set():
         raise Cancelled()
     return explainer

@@ -47,6 +47,7 @@ REPORT_REQUEST = "promptSalience/report"  # CaseParams -> HtmlReport | null (no 
 COMPARISON_REPORT_REQUEST = "promptSalience/comparisonReport"
 CHOICES_REQUEST = "promptSalience/choices"  # null or {} -> Choices
 RESULT_CHANGED_NOTIFICATION = "promptSalience/resultChanged"  # ResultChangedParams
+MODEL_STATE_NOTIFICATION = "promptSalience/modelState"  # ModelStateParams
 
 # LSP 3.17's RequestFailed: the work failed for a reason the user can fix (already shown to the
 # user with window/showMessage, so clients need not show it again).
@@ -270,6 +271,23 @@ class ResultChangedParams:
     # "restyled" (its colours changed with a setting) | "rescored" (a re-score after an edit:
     # the baseline response forced under the edited prompt) | "pinned" | "dropped" | "closed"
     reason: str
+
+
+MODEL_STATES = ("loading", "ready", "failed", "cancelled", "idle")
+
+
+@attrs.define
+class ModelStateParams:
+    """The model's state, as the status bar shows it: decided, and worded, by the server.
+
+    `state` is one of MODEL_STATES ("idle": none is loaded or loading). `model` is the model's
+    label ("" when idle); `text` the few words to show (e.g. "Loading gemma3_270m…"); `detail`
+    a sentence or two for the tooltip: what happens, or the reason and its fix."""
+
+    state: str
+    model: str
+    text: str
+    detail: str
 
 
 @attrs.define

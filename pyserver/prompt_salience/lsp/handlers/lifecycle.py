@@ -1,10 +1,11 @@
-"""initialize, initialized, workspace/didChangeConfiguration and shutdown: settings and the model."""
+"""initialize, initialized, workspace/didChangeConfiguration and shutdown: settings and the model.
+
+A settings change that names another model goes to the preloader (`preload.py`): it stops a
+preload of the old model and, when preloading is on, loads the new one in the background."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 from typing import Any
 
 from lsprotocol.types import (
@@ -20,15 +21,11 @@ from lsprotocol.types import (
     MessageType,
 )
 
-from ...errors import Cancelled, PromptSalienceError
-from ...models.model_spec import parse_model_spec
 from ..language_server import PromptSalienceServer
-from ..progress import WorkProgress
 from ..protocol import SETTINGS_SECTION
 from ..settings import read_settings
 
 logger = logging.getLogger(__name__)
-_background: set[asyncio.Task[None]] = set()
 
 
 def register(server: PromptSalienceServer) -> None:
@@ -54,8 +51,8 @@ async def initialized(ls: PromptSalienceServer, params: InitializedParams) -> No
 async def did_change_configuration(
     ls: PromptSalienceServer, params: DidChangeConfigurationParams
 ) -> None:
-    """New settings (pushed, or pulled when the push is empty). A new model reloads now when
-    one is loaded, else on the next run."""
+    """New settings (pushed, or pulled when the push is empty). A new model preloads now when
+    preloading is on and a prompt file is open (or a model loaded), else loads at the next run."""
     raw = params.settings
     if isinstance(raw, dict) and raw:
         _apply(ls, raw)
@@ -64,9 +61,10 @@ async def did_change_configuration(
 
 
 def shutdown(ls: PromptSalienceServer, params: Any) -> None:
-    """Stop the runs and the worker."""
+    """Stop the runs, the preload and the worker."""
     for document in ls.documents.values():
         document.close()
+    ls.preloader.shutdown()
     ls.worker.shutdown()
 
 
@@ -87,48 +85,13 @@ async def _pull_configuration(ls: PromptSalienceServer) -> None:
 
 def _apply(ls: PromptSalienceServer, raw: dict[str, Any]) -> None:
     settings, problems = read_settings(raw, ls.settings)
-    restyled = settings.intensity != ls.settings.intensity
+    previous = ls.settings
     ls.settings = settings
     if problems:
         ls.show(" ".join(problems), MessageType.Warning)
     for document in ls.documents.values():
         ls.schedule_diagnostics(document)
-        if restyled:  # the colours of every result change: clients fetch them again
+        if settings.intensity != previous.intensity:  # every result's colours change: refetch
             for case in document.explanations:
                 ls.result_changed(document, case, available=True, reason="restyled")
-    loaded = ls.worker.loaded_key
-    if loaded is None:
-        return
-    try:
-        key = ls.model_key(parse_model_spec(settings.model), settings.precision)
-    except PromptSalienceError:
-        return
-    if key != loaded:
-        task = asyncio.ensure_future(_reload(ls, key, settings.max_length))
-        _background.add(task)
-        task.add_done_callback(_background.discard)
-
-
-async def _reload(ls: PromptSalienceServer, key: Any, max_length: int) -> None:
-    """Load the newly configured model on the worker, with progress."""
-    cancel = threading.Event()
-    progress = await WorkProgress.start(ls, f"Loading {key.spec.label}", cancel)
-
-    def job() -> None:
-        ls.worker.explainer(key, max_length, lambda m: progress.report(m), cancel)
-
-    try:
-        await ls.worker.submit(job)
-    except Cancelled:
-        progress.end("Cancelled")
-        return
-    except PromptSalienceError as error:
-        progress.end("Failed")
-        ls.show(error.one_line(), MessageType.Error)
-        return
-    except Exception as error:
-        logger.exception("Model reload failed")
-        progress.end("Failed")
-        ls.show(f"Could not load {key.spec.label}: {error}. Fix: check the model setting.")
-        return
-    progress.end(f"Loaded {key.spec.label}")
+    ls.preloader.settings_changed(previous)  # another model: stop the preload, start the new one

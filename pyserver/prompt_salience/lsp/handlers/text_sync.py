@@ -1,7 +1,8 @@
 """textDocument/didOpen, didChange, didClose: our own copy of each prompt file's text.
 
 Changes are applied here (incrementally), explanations moved or dropped, and diagnostics
-published shortly after.
+published shortly after. Opening one starts loading the configured model in the background
+(`preload.py`), so the first run finds it loaded.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def register(server: PromptSalienceServer) -> None:
 
 
 def did_open(ls: PromptSalienceServer, params: DidOpenTextDocumentParams) -> None:
-    """Track `.prompt` and `.jsonl` documents; others are ignored."""
+    """Track `.prompt` and `.jsonl` documents (others are ignored); preload the model."""
     item = params.text_document
     if not is_prompt_document(item.uri, item.language_id):
         return
@@ -42,6 +43,7 @@ def did_open(ls: PromptSalienceServer, params: DidOpenTextDocumentParams) -> Non
     )
     ls.documents[item.uri] = document
     ls.schedule_diagnostics(document)
+    ls.preloader.document_opened()
 
 
 def did_change(ls: PromptSalienceServer, params: DidChangeTextDocumentParams) -> None:
