@@ -68,7 +68,9 @@ def test_rows_serve_only_the_spans_they_hold(model) -> None:  # type: ignore[no-
     sequence = SequenceGradients(model, IDS, len(IDS))
     rows = TokenRows(sequence.input_embeddings(), 20, len(IDS))
     rows.add(*sequence.token_rows(20, 4))
-    assert rows.covers(20, 24) and not rows.covers(22, 25) and not rows.covers(19, 21)
+    assert rows.covers(20, 24)
+    assert not rows.covers(22, 25)
+    assert not rows.covers(19, 21)
     with pytest.raises(ValueError, match="do not cover"):
         rows.span(22, 25)
     with pytest.raises(ValueError, match="outside"):

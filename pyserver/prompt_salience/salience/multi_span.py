@@ -112,7 +112,7 @@ def _programs_for(model: ScoringModel) -> _Programs:
         positions: jax.Array,  # (C,) one chunk of targets
         targets: jax.Array,  # (C,)
     ) -> tuple[jax.Array, jax.Array]:
-        emb, logp, pullback = forward(weights, ids, mask, positions, targets)
+        _, logp, pullback = forward(weights, ids, mask, positions, targets)
         (grads,) = jax.vmap(pullback)(jnp.eye(positions.shape[0], dtype=logp.dtype))  # (C, T, d)
         return logp.astype(jnp.float32), grads.astype(jnp.float32)
 
