@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
@@ -21,6 +21,7 @@ from ..models.shapes import DEFAULT_MAX_LENGTH
 from ..prompt.source_map import SourceMap
 from ..results import CharSpan, SalienceResult, ScoredSegment
 from ..salience.method import Attribution
+from ..salience.multi_span import BATCHED_METHODS, SequenceGradients, SpanGradients, TokenRows
 from ..salience.objective import SpanObjective
 from ..salience.registry import get_method
 from .segmentation import group_tokens, segment_text, sum_by_segment
@@ -28,6 +29,9 @@ from .span_selection import check_span
 from .token_budget import GENERATE_LABEL, TARGET_LABEL, overflow
 
 _generation_ids = count()
+ROWS_MEMORY = 256 * 2**20  # the most the per-token gradient rows of one response may take
+PREFETCHED = "prefetched_span"  # notes: scores computed in the background, before the click
+FROM_ROWS = "summed_token_rows"  # notes: scores summed from per-token gradient rows
 
 
 @dataclass(frozen=True)
@@ -75,11 +79,13 @@ class Explainer:
         self.model = model
         self.max_length = max_length
         self._cache: OrderedDict[tuple[Any, ...], Attribution] = OrderedDict()
-        self._cache_size = 64
+        self._cache_size = 128
         # Objectives memoize one backward pass shared by both gradient methods.
         self._objectives: OrderedDict[tuple[int, int, int], SpanObjective] = OrderedDict()
         # log p(span) per (generation, first token, end token): a few bytes each.
         self._logprobs: OrderedDict[tuple[int, int, int], float] = OrderedDict()
+        # Per-token gradient rows of the latest prefetched response (one at a time: memory).
+        self._rows: tuple[int, TokenRows] | None = None
 
     # -- building generations ------------------------------------------------------------
     def _prompt_ids(self, prompt: str, extra_tokens: int, what: str) -> Any:
@@ -176,16 +182,10 @@ class Explainer:
             prompt_length=len(generation.prompt),
         )
         groups = group_tokens(segments, generation.token_spans)
-        key: tuple[Any, ...] = (
-            generation.key,
-            first,
-            end,
-            method,
-            tuple(sorted((method_options or {}).items())),
-        )
+        key = _cache_key(generation, first, end, method, method_options)
         if salience.scores_segments:
             key += (granularity,)
-        attribution = self._cache.get(key)
+        attribution = self._cache.get(key) or self._from_rows(generation, first, end, method)
         if attribution is None:
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
@@ -277,5 +277,114 @@ class Explainer:
 
     def _remember(self, key: tuple[Any, ...], attribution: Attribution) -> None:
         self._cache[key] = attribution
+        self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+    # -- ahead of the click ----------------------------------------------------------------
+    def prefetch(
+        self,
+        generation: Generation,
+        spans: Sequence[CharSpan],
+        *,
+        method: str,
+        cancel: threading.Event,
+        batch: int = 4,
+        token_rows: bool = True,
+    ) -> Prefetched:
+        """Fill the cache with the gradient methods' scores of `spans` (response offsets), so
+        that `explain` answers them without the model; then, if `token_rows`, compute every
+        response token's gradient rows, from which any other span is a sum. Nothing for a
+        `method` that is not a gradient method (those cost a pass per span and option).
+
+        `batch` spans (or rows) per jitted call: one forward pass and `batch` backward passes.
+        Raises Cancelled at the first check after `cancel` is set; what is done stays done."""
+        if method not in BATCHED_METHODS:
+            return Prefetched(spans=0)
+        ranges: list[tuple[int, int]] = []
+        for span in spans:
+            try:
+                found = generation.span_tokens(span)
+            except SpanError:
+                continue
+            if found not in ranges and not self._cached(generation, *found):
+                ranges.append(found)
+        done = Prefetched(spans=len(ranges))
+        if len(generation.token_ids) < 2 + generation.prompt_token_count:
+            return done  # no response token
+        sequence = SequenceGradients(self.model, generation.token_ids, len(generation.token_ids))
+        for at in range(0, len(ranges), batch):
+            if cancel.is_set():
+                raise Cancelled()
+            for scores in sequence.span_gradients(ranges[at : at + batch], batch=batch):
+                self._file(generation, scores, {PREFETCHED: 1.0})
+        if token_rows:
+            done.rows = self._fill_rows(generation, sequence, batch, cancel)
+        return done
+
+    def _fill_rows(
+        self,
+        generation: Generation,
+        sequence: SequenceGradients,
+        batch: int,
+        cancel: threading.Event,
+    ) -> int:
+        """Compute the response tokens' gradient rows (resuming any done); how many exist."""
+        first, end = 1 + generation.prompt_token_count, len(generation.token_ids)
+        if TokenRows.nbytes(first, end, int(self.model.hidden_dim)) > ROWS_MEMORY:
+            return 0
+        if self._rows is None or self._rows[0] != generation.key:
+            self._rows = None  # free the old rows before making new ones
+            self._rows = (generation.key, TokenRows(sequence.input_embeddings(), first, end))
+        rows = self._rows[1]
+        while not rows.complete:
+            if cancel.is_set():
+                raise Cancelled()
+            rows.add(*sequence.token_rows(rows.filled, batch))
+        return rows.filled - rows.first
+
+    def _cached(self, generation: Generation, first: int, end: int) -> bool:
+        return all(
+            _cache_key(generation, first, end, method, None) in self._cache
+            for method in BATCHED_METHODS
+        )
+
+    def _file(self, generation: Generation, scores: SpanGradients, notes: dict[str, float]) -> None:
+        """Cache both gradient methods' attributions of one span, and its log p."""
+        for method, attribution in scores.attributions(notes).items():
+            self._remember(
+                _cache_key(generation, scores.first, scores.end, method, None), attribution
+            )
+        key = (generation.key, scores.first, scores.end)
+        self._logprobs[key] = scores.logprob
+        self._logprobs.move_to_end(key)
+
+    def _from_rows(
+        self, generation: Generation, first: int, end: int, method: str
+    ) -> Attribution | None:
+        """The attribution summed from the gradient rows, when they hold the span."""
+        if self._rows is None or self._rows[0] != generation.key or method not in BATCHED_METHODS:
+            return None
+        if not self._rows[1].covers(first, end):
+            return None
+        scores = self._rows[1].span(first, end)
+        self._file(generation, scores, {FROM_ROWS: 1.0})
+        return self._cache[_cache_key(generation, first, end, method, None)]
+
+
+@dataclass
+class Prefetched:
+    """What a prefetch computed: spans scored, and response tokens with gradient rows."""
+
+    spans: int
+    rows: int = 0
+
+
+def _cache_key(
+    generation: Generation,
+    first: int,
+    end: int,
+    method: str,
+    options: dict[str, float] | None,
+) -> tuple[Any, ...]:
+    return (generation.key, first, end, method, tuple(sorted((options or {}).items())))

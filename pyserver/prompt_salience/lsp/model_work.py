@@ -38,6 +38,7 @@ from .progress import WorkProgress
 from .protocol import CaseParams, ExplainSpanParams, ExplanationResult, SetViewParams
 from .result_view import explanation_result, response_pieces
 from .rpc import RequestFailed
+from .span_prefetch import schedule_prefetch
 
 if TYPE_CHECKING:
     from ..engine.case_run import PreparedPrompt, RunSettings
@@ -99,6 +100,7 @@ async def run_and_explain(server: PromptSalienceServer, params: CaseParams) -> E
     if not file_result(server, document, explanation, generation, result):
         raise JsonRpcContentModified("The document changed under the run; run it again.")
     server.result_changed(document, case.name, available=True, reason="computed")
+    schedule_prefetch(server, explanation)  # lens spans, in the background
     for warning in warnings:
         server.show(warning, MessageType.Warning)
     return explanation_result(document, explanation, server.settings.intensity)
@@ -238,6 +240,7 @@ async def _explain(
     explanation.set_result(result)
     document.active_case = explanation.case
     server.result_changed(document, explanation.case, available=True, reason="explained")
+    schedule_prefetch(server, explanation)
     return explanation_result(document, explanation, server.settings.intensity)
 
 

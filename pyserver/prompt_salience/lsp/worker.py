@@ -3,6 +3,10 @@
 Never pygls's thread pool (it also reads stdin). The event loop awaits jobs with
 `run_in_executor`, so it keeps answering hovers and CodeLens while a model loads or runs.
 Jobs stop early through a `threading.Event` they check between steps.
+
+Background jobs (work nobody asked for yet, e.g. span prefetch) have the lowest priority: any
+job submitted after them sets their cancel event, so they stop at their next check, which they
+make between jitted calls. A foreground job thus waits for at most one such call.
 """
 
 from __future__ import annotations
@@ -54,15 +58,38 @@ class ModelWorker:
         self._key: ModelKey | None = None
         self._explainer: Any = None  # explain.Explainer
         self.loaded: LoadedTokenizer | None = None  # read from the event loop
+        self._background: set[threading.Event] = set()  # touched on the event loop only
 
     @property
     def loaded_key(self) -> ModelKey | None:
         return self._key
 
     async def submit(self, job: Callable[[], T]) -> T:
-        """Run `job` on the worker thread, after the jobs queued before it."""
+        """Run `job` on the worker thread, after the jobs queued before it; background jobs
+        in flight or queued stop first."""
+        for cancel in self._background:
+            cancel.set()
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, job)
+
+    async def submit_background(self, job: Callable[[threading.Event], T]) -> T:
+        """Run `job(cancel)` on the worker thread at the lowest priority: `cancel` is set as
+        soon as another job is submitted (then `job` should raise Cancelled at its next check);
+        a job cancelled while queued never starts."""
+        cancel = threading.Event()
+        self._background.add(cancel)
+
+        def guarded() -> T:
+            if cancel.is_set():
+                raise Cancelled()
+            return job(cancel)
+
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, guarded)
+        finally:
+            cancel.set()  # if this task was cancelled, the worker must stop too
+            self._background.discard(cancel)
 
     def explainer(
         self, key: ModelKey, max_length: int, report: Report, cancel: threading.Event | None

@@ -1,0 +1,83 @@
+"""Lens spans ready before they are clicked: after a result is filed, the model worker scores
+the response's lines and sentences (the spans the response view offers) and the explained span
+in the background, then every response token's gradient rows, so that other spans are sums.
+
+Lowest priority: any job submitted to the worker stops it between two jitted calls (see
+`worker.ModelWorker.submit_background`). It never loads a model, and a failure is only logged.
+The engine decides which methods it can batch (`Explainer.prefetch`); for others it does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from lsprotocol.types import LogMessageParams, MessageType
+
+from ..errors import Cancelled
+from ..results import CharSpan
+from .result_view import response_pieces
+
+if TYPE_CHECKING:
+    from ..engine.explainer import Explainer, Prefetched
+    from .explanations import Explanation
+    from .language_server import PromptSalienceServer
+
+logger = logging.getLogger(__name__)
+_tasks: set[asyncio.Task[None]] = set()  # keeps each prefetch alive until it ends
+
+
+def lens_spans(response: str, explained: CharSpan) -> list[CharSpan]:
+    """The response spans worth having ready (response offsets): the explained one first, then
+    each line, then each sentence."""
+    spans = [explained]
+    for granularity in ("lines", "sentences"):
+        spans += [CharSpan(a, b) for a, b in response_pieces(response, granularity)]
+    return list(dict.fromkeys(spans))
+
+
+def schedule_prefetch(server: PromptSalienceServer, explanation: Explanation) -> None:
+    """(On the event loop, after `explanation`'s result is filed) prefetch its lens spans."""
+    result, generation = explanation.result, explanation.generation
+    if result is None or generation is None:
+        return
+    shift = len(result.prompt)
+    explained = CharSpan(result.span.start - shift, result.span.end - shift)
+    spans = lens_spans(generation.response, explained)
+    key = server.model_key(explanation.spec, explanation.settings.precision)
+    method = result.method
+
+    def job(cancel: threading.Event) -> Prefetched | None:
+        if explanation.dropped or server.worker.loaded_key != key:
+            return None  # stale, or its model is gone: never load one for this
+        explainer: Explainer = server.worker.explainer(
+            key, explanation.settings.max_length, lambda _: None, cancel
+        )
+        assert generation is not None
+        return explainer.prefetch(generation, spans, method=method, cancel=cancel)
+
+    async def run() -> None:
+        started = time.perf_counter()
+        try:
+            done = await server.worker.submit_background(job)
+        except Cancelled:
+            logger.info("Prefetch of %s stopped: another request came", explanation.case)
+            return
+        except Exception:
+            logger.exception("Prefetch of %s failed", explanation.case)
+            return
+        if done is None or done.spans + done.rows == 0:
+            return
+        message = (
+            f"Prefetched {done.spans} span(s) and {done.rows} token gradient row(s) of "
+            f"{explanation.case} ({method}) in {time.perf_counter() - started:.2f} s"
+        )
+        logger.info(message)
+        server.window_log_message(LogMessageParams(type=MessageType.Log, message=message))
+
+    task = asyncio.ensure_future(run())
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
