@@ -4,9 +4,12 @@ Prints medians and ratios against baselines run in the same script (these machin
   (a) salience (Grad L2) for a response span at ~130 and ~200 tokens vs the LIT-style baseline:
       full-vocabulary logits at every position, one jitted value-and-grad at the exact length;
   (b) re-selecting another span of the same response (Explainer.explain, warm);
-  (c) the first salience call in a fresh process, JAX persistent compilation cache warm vs empty;
+  (c) a fresh process doing the user's job (load, generate 32 tokens, explain the
+      Recommendation line): its first generation and first salience with the stored programs
+      and the compilation cache warm vs empty, each child's figures in the JSON;
   (d) generation of 32 tokens vs keras-hub's own compiled greedy generate_function;
-  (e) peak RSS of a fresh process doing a load + generate + explain, vs the LIT-style process;
+  (e) peak RSS of that fresh process (load + generate + explain) vs the same job explained
+      with the LIT-style baseline;
   (f) achieved FLOP/s (XLA's cost analysis / time) vs this machine's dense f32 matmul rate.
 
 Usage: .venv/bin/python benchmarks/engine_bench.py [--repeats 5] [--json out/bench.json]
@@ -27,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench_report import print_report
+from bench_report import machine_facts, print_report
 
 ROOT = Path(__file__).resolve().parent.parent
 MENU = ROOT / "prompts" / "menu-fewshot-mistake.prompt"
@@ -202,57 +205,90 @@ def bench_flops(model: Any, ids: list[int], report: dict[str, Any]) -> None:
 
 
 CHILD = r"""
-import json, os, resource, sys, time
+import json, sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, {root!r} + "/benchmarks")
 import engine_bench as b
-model = b.load()
-t_load = time.perf_counter() - t0
-mode = {mode!r}
-if mode == "lit":
-    import jax, jax.numpy as jnp, numpy as np
-    ids = [model.tokenizer.bos_id, *model.tokenizer.encode(b.menu_prompt()).ids][:200]
-    mask = np.zeros(200, np.float32); mask[190:] = 1
-    t1 = time.perf_counter()
-    jax.block_until_ready(b.lit_style(model)(model.weights, jnp.asarray(ids), jnp.asarray(mask)))
-else:
-    from prompt_salience.engine.explainer import Explainer
-    from prompt_salience.results import CharSpan
-    explainer = Explainer(model)
-    generation = explainer.with_target(b.menu_prompt(), " it has cheese in it.\nRecommendation: Avoid.")
-    t1 = time.perf_counter()
-    explainer.explain(generation, CharSpan(22, 44), method="grad_l2", granularity="words")
-first = time.perf_counter() - t1
-print(json.dumps({{"load_s": t_load, "first_salience_s": first, "total_s": time.perf_counter() - t0,
-                  "peak_rss_mb": b.peak_rss_mb()}}))
+print(json.dumps(b.fresh_process_job({mode!r}, t0)))
 """
 
 
-def run_child(mode: str, env: dict[str, str]) -> dict[str, float]:
+def recommendation_span(response: str) -> Any:
+    """The response's Recommendation line (the menu prompt's `explain:`), else its first line."""
+    from prompt_salience.results import CharSpan
+
+    start = response.find("Recommendation")
+    start = max(start, 0)
+    end = response.find("\n", start)
+    return CharSpan(start, len(response) if end < 0 else end)
+
+
+def fresh_process_job(mode: str, started: float) -> dict[str, Any]:
+    """(In a fresh child process) the user's whole job: load the model, generate the menu
+    prompt's 32 tokens, explain the response's Recommendation line. `mode` "lit" explains it
+    with the LIT-style baseline instead of our salience; both generate the same way."""
+    model = load()
+    loaded = time.perf_counter()
+    out: dict[str, Any] = {"load_s": loaded - started}
+    from prompt_salience.engine.explainer import Explainer
+
+    explainer = Explainer(model)
+    generation = explainer.generate(menu_prompt(), 32)
+    generated = time.perf_counter()
+    out["first_generate_s"] = generated - loaded
+    out["generated_tokens"] = len(generation.token_ids) - 1 - generation.prompt_token_count
+    span = recommendation_span(generation.response)
+    if mode == "lit":
+        import jax
+        import jax.numpy as jnp
+        import numpy as np
+
+        first, end = generation.span_tokens(span)
+        mask = np.zeros(len(generation.token_ids), np.float32)
+        mask[first:end] = 1
+        ids = jnp.asarray(generation.token_ids, jnp.int32)
+        jax.block_until_ready(lit_style(model)(model.weights, ids, jnp.asarray(mask)))
+    else:
+        explainer.explain(generation, span, method="grad_l2", granularity="sentences")
+    out["first_salience_s"] = time.perf_counter() - generated
+    out["explained"] = generation.response[span.start : span.end]
+    out["total_s"] = time.perf_counter() - started
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+def run_child(mode: str, env: dict[str, str]) -> dict[str, Any]:
     code = CHILD.format(root=str(ROOT), mode=mode)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"benchmark child ({mode}) failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def bench_restart(report: dict[str, Any]) -> None:
+    """(c) and (e): fresh processes doing load + generate + explain. Every child's own figures
+    go into the report (`restart_<child>_<figure>`), so the JSON holds what the table cites."""
     env = dict(os.environ)
-    run_child("ours", env)  # make sure the persistent cache holds this shape
+    run_child("ours", env)  # make sure the persistent caches hold these shapes
     warm = run_child("ours", env)
     with tempfile.TemporaryDirectory() as empty:
-        # Same converted model, but an empty compilation cache: link the models folder only.
+        # Same converted model, but empty program caches: link the models folder only.
         from prompt_salience.cache_dir import cache_root
 
         Path(empty, "models").symlink_to(cache_root() / "models")
         cold = run_child("ours", {**env, "PROMPT_SALIENCE_CACHE": empty})
     lit = run_child("lit", env)
-    report["restart_first_salience_warm_cache_s"] = warm["first_salience_s"]
-    report["restart_first_salience_empty_cache_s"] = cold["first_salience_s"]
-    report["restart_warm_vs_empty"] = warm["first_salience_s"] / cold["first_salience_s"]
-    report["restart_load_s"] = warm["load_s"]
-    report["peak_rss_mb"] = warm["peak_rss_mb"]
-    report["lit_style_peak_rss_mb"] = lit["peak_rss_mb"]
+    for name, child in (("warm_cache", warm), ("empty_cache", cold), ("lit_style", lit)):
+        for key, value in child.items():
+            report[f"restart_{name}_{key}"] = value
+    report["restart_first_salience_warm_vs_empty"] = (
+        warm["first_salience_s"] / cold["first_salience_s"]
+    )
+    report["restart_first_generate_warm_vs_empty"] = (
+        warm["first_generate_s"] / cold["first_generate_s"]
+    )
+    report["restart_total_warm_vs_empty"] = warm["total_s"] / cold["total_s"]
     report["peak_rss_vs_lit"] = warm["peak_rss_mb"] / lit["peak_rss_mb"]
 
 
@@ -263,6 +299,8 @@ def main() -> None:
     parser.add_argument("--skip-restart", action="store_true")
     args = parser.parse_args()
     report: dict[str, Any] = {}
+    if not args.skip_restart:  # first: one process holding the model at a time
+        bench_restart(report)
     model = load()
     prompt = menu_prompt()
     prompt_ids = [model.tokenizer.bos_id, *model.tokenizer.encode(prompt).ids]
@@ -273,12 +311,7 @@ def main() -> None:
     bench_reselect(model, prompt, args.repeats, report)
     bench_generation(model, prompt, args.repeats, report)
     bench_flops(model, ids, report)
-    if not args.skip_restart:
-        bench_restart(report)
-    import jax
-
-    report["jax"] = jax.__version__
-    report["device"] = str(jax.devices()[0])
+    report.update(machine_facts())
     report["peak_rss_this_process_mb"] = peak_rss_mb()
     print_report(report, args.json)
 
