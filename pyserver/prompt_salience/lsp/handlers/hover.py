@@ -23,6 +23,7 @@ from ...results import AlignedSegment
 from ..baselines import before_and_after
 from ..explanations import Explanation, SegmentHit
 from ..language_server import PromptSalienceServer
+from ..markdown_text import code_span
 from ..open_documents import OpenDocument
 from ..protocol import RUN_COMMAND
 
@@ -66,7 +67,7 @@ def _describe(explanation: Explanation, hits: list[SegmentHit], kind: MarkupKind
     markdown = kind == MarkupKind.Markdown
 
     def code(text: str) -> str:
-        return f"`{text}`" if markdown else f'"{text}"'
+        return code_span(text) if markdown else f'"{text}"'
 
     def bold(text: str) -> str:
         return f"**{text}**" if markdown else text
@@ -91,7 +92,8 @@ def _describe(explanation: Explanation, hits: list[SegmentHit], kind: MarkupKind
     span = shorten(result.span_text, 60)
     lines.append(
         f"Explaining {code(span)} in the response of case {code(explanation.case)}"
-        f" · method {result.method} · granularity {result.granularity} · model {result.model}"
+        f" · method {result.method} · granularity {result.granularity}"
+        f" · model {code(result.model)}"
     )
     separator = "  \n" if kind == MarkupKind.Markdown else "\n"
     return separator.join(lines)
@@ -114,7 +116,8 @@ def _before(pair: AlignedSegment, signed: bool, code: Callable[[str], str]) -> s
 
 def _how_to_run(document: OpenDocument, kind: MarkupKind) -> str:
     if document.running:
-        cases = ", ".join(document.running)
+        shown = code_span if kind == MarkupKind.Markdown else str
+        cases = ", ".join(shown(name) for name in document.running)
         return f"Running {cases}… salience appears here when it finishes."
     action = "**▶ Run and explain**" if kind == MarkupKind.Markdown else "'Run and explain'"
     return (
