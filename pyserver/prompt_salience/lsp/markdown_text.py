@@ -7,10 +7,10 @@ CommonMark renders literally (no links, no emphasis, no HTML).
 
 from __future__ import annotations
 
-import regex
+import re
 
-_BACKTICKS = regex.compile(r"`+")
-_LINE_BREAKS = regex.compile(r"\r\n|\r|\n")
+_BACKTICKS = re.compile(r"`+")
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 
 
 def code_span(text: str) -> str:
