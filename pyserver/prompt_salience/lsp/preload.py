@@ -161,7 +161,7 @@ class Preloader:
         current = self._current
         if current is not None and not current.cancel.is_set():
             label = current.key.spec.label
-            progress.report(f"Loading {label} (started when the file opened)", 0)
+            progress.report(f"Loading {label} (in the background; this run waits for it)", 0)
 
     def shutdown(self) -> None:
         """Stop the preload in flight at its next step, so the process can leave."""
