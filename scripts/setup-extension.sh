@@ -59,7 +59,7 @@ if newer dist/python/no-deps.txt pyserver/prompt_salience pyproject.toml scripts
   rm -rf build/lib build/bdist.*
   echo "$KERAS_HUB" > dist/python/no-deps.txt
 fi
-if newer dist/prompt-salience.vsix dist/extension.js dist/python package.json README.md extension/syntaxes extension/language-configuration.json .vscodeignore; then
-  vsce package --no-dependencies --skip-license --allow-missing-repository --out dist/prompt-salience.vsix >/dev/null
+if newer dist/prompt-salience.vsix dist/extension.js dist/python package.json README.md LICENSE extension/syntaxes extension/language-configuration.json .vscodeignore; then
+  vsce package --no-dependencies --allow-missing-repository --out dist/prompt-salience.vsix >/dev/null
   echo "Built dist/prompt-salience.vsix"
 fi
