@@ -136,7 +136,7 @@ def _write_weights(path: Path, variables: Sequence[Any]) -> list[dict[str, Any]]
                     "shape": list(value.shape),
                     "offset": start,
                     "nbytes": value.nbytes,
-                    "crc": _checksum(value, value.nbytes),
+                    "crc": _checksum(value.reshape(-1).view(np.uint8), value.nbytes),
                 }
             )
         out.flush()
@@ -214,7 +214,8 @@ def read_store(folder: Path) -> tuple[Any, bytes]:
 def store_folder(cache: Path, source: str, precision: str) -> Path:
     """Where the fast copy of the preset `source` (a name, or a key from `source_key`) at
     `precision` lives in the cache."""
-    slug = "".join(c if c.isalnum() or c in "._-" else "_" for c in source.split("/")[-1])
+    name = source.split("|")[0].rstrip("/").split("/")[-1]
+    slug = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
     digest = hashlib.sha256(source.encode()).hexdigest()[:12]
     return cache / "models" / "fast" / f"{slug[-40:]}-{digest}-{precision}-s{STORE_VERSION}"
 
