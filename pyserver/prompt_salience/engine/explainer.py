@@ -299,7 +299,7 @@ class Explainer:
 
         `batch` spans (or rows) per jitted call: one forward pass and `batch` backward passes.
         Raises Cancelled at the first check after `cancel` is set; what is done stays done."""
-        if method not in BATCHED_METHODS:
+        if not can_prefetch(method):
             return Prefetched(spans=0)
         ranges: list[tuple[int, int]] = []
         for span in spans:
@@ -370,6 +370,11 @@ class Explainer:
         scores = self._rows[1].span(first, end)
         self._file(generation, scores, {FROM_ROWS: 1.0})
         return self._cache[_cache_key(generation, first, end, method, None)]
+
+
+def can_prefetch(method: str) -> bool:
+    """Whether `Explainer.prefetch` computes anything for `method` (the gradient methods)."""
+    return method in BATCHED_METHODS
 
 
 @dataclass

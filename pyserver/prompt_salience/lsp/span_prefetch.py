@@ -4,7 +4,7 @@ in the background, then every response token's gradient rows, so that other span
 
 Lowest priority: any job submitted to the worker stops it between two jitted calls (see
 `worker.ModelWorker.submit_background`). It never loads a model, and a failure is only logged.
-The engine decides which methods it can batch (`Explainer.prefetch`); for others it does nothing.
+The engine decides which methods it can batch (`can_prefetch`); for others nothing is queued.
 """
 
 from __future__ import annotations
@@ -44,6 +44,10 @@ def schedule_prefetch(server: PromptSalienceServer, explanation: Explanation) ->
     result, generation = explanation.result, explanation.generation
     if result is None or generation is None:
         return
+    from ..engine.explainer import can_prefetch  # JAX: already loaded, since a result exists
+
+    if not can_prefetch(result.method):
+        return
     shift = len(result.prompt)
     explained = CharSpan(result.span.start - shift, result.span.end - shift)
     spans = lens_spans(generation.response, explained)
@@ -64,7 +68,7 @@ def schedule_prefetch(server: PromptSalienceServer, explanation: Explanation) ->
         try:
             done = await server.worker.submit_background(job)
         except Cancelled:
-            logger.info("Prefetch of %s stopped: another request came", explanation.case)
+            _log(server, f"Prefetch of {explanation.case} stopped: another request came")
             return
         except Exception:
             logger.exception("Prefetch of %s failed", explanation.case)
@@ -75,9 +79,14 @@ def schedule_prefetch(server: PromptSalienceServer, explanation: Explanation) ->
             f"Prefetched {done.spans} span(s) and {done.rows} token gradient row(s) of "
             f"{explanation.case} ({method}) in {time.perf_counter() - started:.2f} s"
         )
-        logger.info(message)
-        server.window_log_message(LogMessageParams(type=MessageType.Log, message=message))
+        _log(server, message)
 
     task = asyncio.ensure_future(run())
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)
+
+
+def _log(server: PromptSalienceServer, message: str) -> None:
+    """To the server's log and the editor's (window/logMessage: the Output panel)."""
+    logger.info(message)
+    server.window_log_message(LogMessageParams(type=MessageType.Log, message=message))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jax
@@ -25,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..models.shapes import bucket_length
+from ..models.traced_programs import StoredJit, fingerprint
 from .method import Attribution
 from .methods.grad_dot_input import GradDotInput
 from .methods.grad_l2 import GradL2
@@ -116,7 +118,13 @@ def _programs_for(model: ScoringModel) -> _Programs:
         (grads,) = jax.vmap(pullback)(jnp.eye(positions.shape[0], dtype=logp.dtype))  # (C, T, d)
         return logp.astype(jnp.float32), grads.astype(jnp.float32)
 
-    programs = _Programs(jax.jit(span_gradients), jax.jit(token_rows))
+    # Stored once traced: tracing a mapped pullback costs seconds, and background work must
+    # not hold the worker longer than it has to.
+    stored_as = fingerprint(getattr(model, "fingerprint", id(model)), Path(__file__))
+    programs = _Programs(
+        StoredJit(span_gradients, "span_gradients", stored_as),
+        StoredJit(token_rows, "token_rows", stored_as),
+    )
     _PROGRAMS.clear()  # one model at a time: do not keep an old model alive
     _PROGRAMS[id(model)] = (model, programs)
     return programs

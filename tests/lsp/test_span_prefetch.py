@@ -1,0 +1,120 @@
+"""Lens spans ready before they are clicked (real server, real embedded Gemma): after a run the
+worker prefetches the response's lines and sentences; clicking one is answered from the cache
+(its result says so in a note), any other span is summed from the token rows, and a user's
+request stops the background work."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import pytest
+from lsp_helpers import close_document, execute, open_document, unique_uri, utf16_len
+from pytest_lsp import LanguageClient
+
+pytestmark = [pytest.mark.model, pytest.mark.asyncio(loop_scope="session")]
+
+
+def _prompt(case: str, method: str = "grad_l2") -> str:
+    # The explained span is the response's first word: every line lens is another span.
+    return f"""---
+max_new_tokens: 20
+method: {method}
+explain: "/\\\\w+/"
+cases:
+  - name: {case}
+---
+List two soups, one per line, then say which is best.
+"""
+
+
+def _client_lines(response: str) -> list[tuple[int, int]]:
+    """The response view's line lenses as the extension computes them (salienceRanges.ts
+    `responseLines`): trimmed non-blank lines, in UTF-16 units."""
+    spans = []
+    for match in re.finditer(r"[^\r\n]+", response):
+        if match.group().strip():
+            lead = len(match.group()) - len(match.group().lstrip())
+            start = utf16_len(response[: match.start() + lead])
+            spans.append((start, start + utf16_len(match.group().strip())))
+    return spans
+
+
+async def _log_line(client: LanguageClient, pattern: str, after: int = 0) -> str:
+    """The first window/logMessage from index `after` on matching `pattern` (waits; the bound
+    only stops a hang)."""
+
+    async def found() -> str:
+        while True:
+            for params in client.log_messages[after:]:
+                if re.search(pattern, params.message):
+                    return str(params.message)
+            await asyncio.sleep(0.05)
+
+    return await asyncio.wait_for(found(), 300)
+
+
+async def _explain(client: LanguageClient, uri: str, case: str, start: int, end: int) -> Any:
+    argument = {"uri": uri, "case": case, "start": start, "end": end}
+    return await asyncio.wait_for(execute(client, "promptSalience.explainSpan", argument), 300)
+
+
+async def test_a_lens_click_after_a_run_is_answered_from_the_prefetch(
+    client: LanguageClient,
+) -> None:
+    uri, case = unique_uri("prefetch.prompt"), "soups-prefetched"
+    open_document(client, uri, _prompt(case))
+    seen = len(client.log_messages)
+    run = await asyncio.wait_for(execute(client, "promptSalience.run", {"uri": uri}), 300)
+    assert "prefetched_span" not in run["notes"]  # the run computed its own span
+    await _log_line(
+        client, rf"Prefetched \d+ span\(s\) and \d+ token gradient row\(s\) of {case}", seen
+    )
+
+    explained = (run["span"]["start"], run["span"]["end"])
+    lines = [span for span in _client_lines(run["response"]) if span != explained]
+    assert lines, run["response"]
+    for start, end in lines:
+        result = await _explain(client, uri, case, start, end)
+        assert (result["span"]["start"], result["span"]["end"]) == (start, end)
+        assert result["notes"].get("prefetched_span") == 1.0, result["spanText"]
+        assert any(s["score"] > 0 for s in result["segments"])
+
+    # A span no lens offers (the second word on): summed from the prefetched token rows.
+    response = run["response"]
+    second = re.search(r"\w+\W+(\w+)", response)
+    assert second is not None, response
+    start = utf16_len(response[: second.start(1)])
+    result = await _explain(client, uri, case, start, start + utf16_len(second.group(1)))
+    assert result["notes"].get("summed_token_rows") == 1.0
+    assert "prefetched_span" not in result["notes"]
+    close_document(client, uri)
+
+
+async def test_a_user_request_stops_the_prefetch(client: LanguageClient) -> None:
+    uri, case = unique_uri("prefetch-stop.prompt"), "soups-interrupted"
+    open_document(client, uri, _prompt(case, method="grad_dot_input"))
+    seen = len(client.log_messages)
+    run = await asyncio.wait_for(execute(client, "promptSalience.run", {"uri": uri}), 300)
+    # At once, before the background batches are through: a click on the whole response.
+    clicked = await _explain(client, uri, case, 0, utf16_len(run["response"]))
+    await _log_line(client, f"Prefetch of {case} stopped: another request came", seen)
+    assert clicked["method"] == "grad_dot_input"
+    # The click's own result schedules the prefetch again, and it runs to the end.
+    await _log_line(
+        client, rf"Prefetched \d+ span\(s\) and \d+ token gradient row\(s\) of {case}", seen
+    )
+    close_document(client, uri)
+
+
+async def test_methods_that_are_not_batched_are_not_prefetched(client: LanguageClient) -> None:
+    uri, case = unique_uri("prefetch-ablation.prompt"), "soups-ablation"
+    open_document(client, uri, _prompt(case, method="segment_ablation"))
+    seen = len(client.log_messages)
+    run = await asyncio.wait_for(execute(client, "promptSalience.run", {"uri": uri}), 300)
+    start, end = next(s for s in _client_lines(run["response"]))
+    result = await _explain(client, uri, case, start, end)  # computed now, not prefetched
+    assert "prefetched_span" not in result["notes"]
+    assert not any(case in params.message for params in client.log_messages[seen:])
+    close_document(client, uri)
