@@ -169,7 +169,7 @@ export class SalienceController implements vscode.Disposable {
     const relevant = editor !== undefined && (isPromptDocument(editor.document) || editor.document.uri.scheme === RESPONSE_SCHEME);
     const compared = this.comparedUri();
     const comparison = compared !== undefined && compared === this.activePromptUri() ? this.comparisons.get(compared) : undefined;
-    this.statusBar.update(this.server.state, this.work.modelState, this.currentResult(), relevant || comparison !== undefined, comparison);
+    this.statusBar.update(this.server.state, this.server.modelState, this.currentResult(), relevant || comparison !== undefined, comparison);
   }
 
   /** The prompt document of the active editor: a prompt, or one side of its comparison. */

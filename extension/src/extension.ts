@@ -42,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): PromptSalienceApi {
   });
   const controller = new SalienceController(server, output);
   const tests = new CaseTestController(server, output);
-  context.subscriptions.push(output, controller, tests, server);
+  context.subscriptions.push(output, controller, tests, server, server.onDidChangeModelState(() => controller.updateStatus()));
   registerCommands(context, controller, server, output);
 
   void server.start();

@@ -2,7 +2,8 @@
  * The language server process: find the interpreter (order in interpreter.ts), start the
  * client, restart on interpreter changes (debounced) and on crashes (bounded), and offer to
  * install the package when the interpreter lacks it. It also hands the server its settings:
- * as `initializationOptions`, on `workspace/configuration` and on every change.
+ * as `initializationOptions`, on `workspace/configuration` and on every change, and keeps the
+ * model's state as the server last announced it (`promptSalience/modelState`).
  */
 
 import { spawn } from 'node:child_process';
@@ -25,6 +26,7 @@ import {
 } from 'vscode-languageclient/node';
 
 import { CrashPolicy } from './crashPolicy';
+import { MODEL_STATE_NOTIFICATION, type ModelStateParams, parseModelState } from './modelState';
 import {
   type Choice,
   chooseInterpreter,
@@ -64,6 +66,10 @@ export class SalienceServer implements vscode.Disposable {
   interpreter: Choice | undefined;
   private readonly stateEmitter = new vscode.EventEmitter<ServerState>();
   readonly onDidChangeState = this.stateEmitter.event;
+  /** The model's state as the running server last announced it (none: not announced yet). */
+  modelState: ModelStateParams | undefined;
+  private readonly modelStateEmitter = new vscode.EventEmitter<ModelStateParams | undefined>();
+  readonly onDidChangeModelState = this.modelStateEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
   private clientDisposables: vscode.Disposable[] = [];
   private readonly crashes = new CrashPolicy();
@@ -78,6 +84,7 @@ export class SalienceServer implements vscode.Disposable {
   ) {
     this.disposables.push(
       this.stateEmitter,
+      this.modelStateEmitter,
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration(`${SETTINGS_SECTION}.interpreter`)) {
           this.scheduleRestart('the interpreter setting changed');
@@ -101,7 +108,17 @@ export class SalienceServer implements vscode.Disposable {
       this.starts += 1;
     }
     this.state = state;
+    if (state !== 'running') {
+      this.setModelState(undefined); // a new server process has loaded nothing
+    }
     this.stateEmitter.fire(state);
+  }
+
+  private setModelState(model: ModelStateParams | undefined): void {
+    if (model !== this.modelState) {
+      this.modelState = model;
+      this.modelStateEmitter.fire(model);
+    }
   }
 
   private async pythonApi(): Promise<PythonExtensionApi | undefined> {
@@ -231,6 +248,7 @@ export class SalienceServer implements vscode.Disposable {
         }
       }),
     );
+    this.clientDisposables.push(client.onNotification(MODEL_STATE_NOTIFICATION, (raw: unknown) => this.setModelState(parseModelState(raw))));
     this.clientDisposables.push(...this.hooks.onClient(client)); // handlers outlive restarts
     try {
       await client.start();

@@ -1,14 +1,15 @@
 /**
  * The status bar item (server and model state, method, granularity; the result's legend and
  * caption in its tooltip, or a comparison's summary and difference legend) and the quick picks
- * it opens, which list the server's choices.
+ * it opens, which list the server's choices. The model's state and its words are the server's
+ * (`promptSalience/modelState`, drawn as modelState.ts says).
  */
 
 import * as vscode from 'vscode';
 
 import { baselineName, type ShownComparison } from './comparisonStore';
 import { legendLines, type Scaled } from './legend';
-import type { ModelState } from './modelWork';
+import { type ModelStateParams, statusLook } from './modelState';
 import { type Choices, type ExplanationResult, type GranularityChoice, REGEX_GRANULARITY } from './protocol';
 import { shorten, topSegments } from './salienceRanges';
 import type { ServerState } from './server';
@@ -22,30 +23,15 @@ export class StatusBar implements vscode.Disposable {
     this.item.command = 'promptSalience.showStatusMenu';
   }
 
-  update(server: ServerState, model: ModelState, result: ExplanationResult | undefined, visible: boolean, comparison?: ShownComparison): void {
-    let icon = '$(symbol-color)';
-    let state: string = model;
-    if (server === 'starting') {
-      icon = '$(loading~spin)';
-      state = 'starting';
-    } else if (server === 'failed') {
-      icon = '$(error)';
-      state = 'server error';
-    } else if (server === 'stopped') {
-      icon = '$(debug-stop)';
-      state = 'stopped';
-    } else if (model === 'loading') {
-      icon = '$(loading~spin)';
-      state = 'loading model';
-    } else if (model === 'error') {
-      icon = '$(error)';
-    }
+  /** Draw the server's state, else the model's as the server announced it. */
+  update(server: ServerState, model: ModelStateParams | undefined, result: ExplanationResult | undefined, visible: boolean, comparison?: ShownComparison): void {
+    const look = statusLook(server, model);
     let view = result ? ` \u00b7 ${result.method} \u00b7 ${result.granularity}` : '';
     if (comparison?.showing === 'difference') {
       view = ` \u00b7 difference from the ${baselineName(comparison.report)}`;
     }
-    this.item.text = `${icon} Salience: ${state}${view}`;
-    this.item.backgroundColor = server === 'failed' || model === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    this.item.text = `${look.icon} Salience: ${look.text}${view}`;
+    this.item.backgroundColor = look.error ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     this.item.tooltip = comparison !== undefined ? comparisonTooltip(server, model, comparison) : tooltip(server, model, result);
     if (visible) {
       this.item.show();
@@ -75,11 +61,18 @@ export function legendMarkdown(scaled: Scaled): string {
   return lines.join('<br>\n');
 }
 
-function tooltip(server: ServerState, model: ModelState, result: ExplanationResult | undefined): vscode.MarkdownString {
+/** The tooltip's first lines: the server's state, and the model's in the server's words. */
+function heading(server: ServerState, model: ModelStateParams | undefined): string {
+  const look = statusLook(server, model);
+  const sentence = look.tooltip === '' ? '' : `${escape(look.tooltip)}\n\n`;
+  return `**Prompt Salience** \u2014 ${escape(look.text)}\n\n${sentence}`;
+}
+
+function tooltip(server: ServerState, model: ModelStateParams | undefined, result: ExplanationResult | undefined): vscode.MarkdownString {
   const markdown = new vscode.MarkdownString(undefined, true);
   markdown.supportHtml = true;
   markdown.isTrusted = false;
-  markdown.appendMarkdown(`**Prompt Salience** \u2014 server ${server}, model ${model}\n\n`);
+  markdown.appendMarkdown(heading(server, model));
   if (result === undefined) {
     markdown.appendMarkdown('No salience shown. Click **\u25b6 Run and explain** above a case in a `.prompt` file.\n\n');
     return markdown;
@@ -97,12 +90,12 @@ function tooltip(server: ServerState, model: ModelState, result: ExplanationResu
 }
 
 /** A comparison's tooltip: the server's summary, and the difference map's caption and legend. */
-function comparisonTooltip(server: ServerState, model: ModelState, comparison: ShownComparison): vscode.MarkdownString {
+function comparisonTooltip(server: ServerState, model: ModelStateParams | undefined, comparison: ShownComparison): vscode.MarkdownString {
   const { report, showing } = comparison;
   const markdown = new vscode.MarkdownString(undefined, true);
   markdown.supportHtml = true;
   markdown.isTrusted = false;
-  markdown.appendMarkdown(`**Prompt Salience** \u2014 server ${server}, model ${model}\n\n`);
+  markdown.appendMarkdown(heading(server, model));
   markdown.appendMarkdown(`Case \`${report.case}\` compared with its ${baselineName(report)}:\n\n`);
   for (const sentence of report.summary) {
     markdown.appendMarkdown(`- ${escape(sentence)}\n`);
