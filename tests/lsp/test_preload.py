@@ -107,7 +107,9 @@ async def test_with_the_setting_off_opening_a_file_loads_nothing(
     try:
         # The diagnostics come after didOpen's handler, which would have announced a preload.
         await diagnostics_for(client, uri)
-        assert _states(client) == []
+        idle = _states(client)
+        assert [s["state"] for s in idle] == ["idle"], idle
+        assert "preloadModel is off" in idle[0]["detail"]
     finally:
         close_document(client, uri)
 
@@ -118,16 +120,16 @@ async def test_opening_a_prompt_file_loads_the_model_and_the_run_finds_it(
     client = preload_client
     _configure(client, preloadModel=True, model="a:gemma3_270m")
     await asyncio.sleep(0.2)
-    assert _states(client) == [], "no prompt file is open: nothing to preload yet"
+    assert _seen(client, 0) == [("idle", "")], "no prompt file is open: nothing to preload yet"
     uri = unique_uri("preload-open.prompt")
     open_document(client, uri, TEXT)
     try:
         loading = await _state(client, "loading", "a", 0)
-        assert loading["text"] == "Loading a…"
+        assert loading["text"] == "loading a…"
         assert "background" in loading["detail"]
         ready = await _state(client, "ready", "a", 0)
-        assert ready["text"] == "a ready"
-        assert _seen(client, 0) == [("loading", "a"), ("ready", "a")]
+        assert ready["text"] == "ready (a)"
+        assert _seen(client, 1) == [("loading", "a"), ("ready", "a")]
         before = set(client.progress_reports)
         result = await _run(client, uri)
         assert result["model"] == "a"
@@ -146,6 +148,7 @@ async def test_a_failed_preload_is_a_state_and_the_run_says_the_fix(
     try:
         _configure(client, preloadModel=True, model="missing:/nonexistent/preset")
         failed = await _state(client, "failed", "missing", since)
+        assert failed["text"] == "load failed (missing)"
         assert "not a keras-hub preset folder" in failed["detail"]
         assert "Fix:" in failed["detail"]
         shown = len(client.messages)
@@ -170,7 +173,7 @@ async def test_a_settings_change_stops_the_preload_and_a_run_still_works(
         await _state(client, "loading", "b", since)
         _configure(client, preloadModel=True, model="c:gemma3_270m")
         stopped = await _state(client, "cancelled", "b", since)
-        assert stopped["text"] == "Loading b stopped"
+        assert stopped["text"] == "load stopped (b)"
         assert "settings" in stopped["detail"]
         await _state(client, "ready", "c", since)
         assert ("ready", "b") not in _seen(client, since)

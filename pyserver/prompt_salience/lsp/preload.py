@@ -47,13 +47,13 @@ PRELOAD_SETTINGS = ("model", "precision", "cache_dir", "preload_model")
 
 # -- the states, in words -------------------------------------------------------------------
 def loading_state(key: ModelKey, detail: str) -> ModelStateParams:
-    return ModelStateParams("loading", key.spec.label, f"Loading {key.spec.label}…", detail)
+    return ModelStateParams("loading", key.spec.label, f"loading {key.spec.label}…", detail)
 
 
 def ready_state(key: ModelKey) -> ModelStateParams:
     label = key.spec.label
     detail = f"{label} ({key.precision}) is loaded: a run does not wait for a load."
-    return ModelStateParams("ready", label, f"{label} ready", detail)
+    return ModelStateParams("ready", label, f"ready ({label})", detail)
 
 
 def failed_state(label: str, error: BaseException) -> ModelStateParams:
@@ -64,16 +64,21 @@ def failed_state(label: str, error: BaseException) -> ModelStateParams:
             f"{type(error).__name__}: {error}. Fix: see the server's log; a run tries again "
             "and says what to do."
         )
-    return ModelStateParams("failed", label, f"{label} failed to load", reason)
+    return ModelStateParams("failed", label, f"load failed ({label})", reason)
 
 
 def cancelled_state(key: ModelKey, why: str) -> ModelStateParams:
     label = key.spec.label
-    return ModelStateParams("cancelled", label, f"Loading {label} stopped", f"Stopped: {why}.")
+    return ModelStateParams("cancelled", label, f"load stopped ({label})", f"Stopped: {why}.")
 
 
-def idle_state() -> ModelStateParams:
-    return ModelStateParams("idle", "", "no model loaded", "The model loads at the first run.")
+def idle_state(preloading: bool) -> ModelStateParams:
+    when = (
+        "when a prompt file opens"
+        if preloading
+        else "at the first run (promptSalience.preloadModel is off)"
+    )
+    return ModelStateParams("idle", "", "no model loaded", f"The model loads {when}.")
 
 
 @dataclass(eq=False)
@@ -99,6 +104,11 @@ class Preloader:
         self.state: ModelStateParams | None = None  # the last state sent
 
     # -- triggers (event loop) ----------------------------------------------------------------
+    def session_started(self) -> None:
+        """Say that nothing is loaded yet, and when the model will load."""
+        self._on_loop()
+        self._announce(idle_state(self._server.settings.preload_model))
+
     def document_opened(self) -> None:
         """A prompt file opened: preload the configured model, if the settings say so."""
         if self._server.settings.preload_model:
@@ -241,7 +251,9 @@ class Preloader:
 
     def _loaded_state(self) -> ModelStateParams:
         loaded = self._server.worker.loaded_key
-        return ready_state(loaded) if loaded is not None else idle_state()
+        if loaded is None:
+            return idle_state(self._server.settings.preload_model)
+        return ready_state(loaded)
 
     def _announce(self, state: ModelStateParams) -> int:
         """Send `state` (unless it is the one shown); the epoch of the newest announcement."""

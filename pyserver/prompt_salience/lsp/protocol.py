@@ -281,7 +281,7 @@ class ModelStateParams:
     """The model's state, as the status bar shows it: decided, and worded, by the server.
 
     `state` is one of MODEL_STATES ("idle": none is loaded or loading). `model` is the model's
-    label ("" when idle); `text` the few words to show (e.g. "Loading gemma3_270m…"); `detail`
+    label ("" when idle); `text` the few words to show (e.g. "loading gemma3_270m…"); `detail`
     a sentence or two for the tooltip: what happens, or the reason and its fix."""
 
     state: str

@@ -44,7 +44,9 @@ def initialize(ls: PromptSalienceServer, params: InitializeParams) -> None:
 
 
 async def initialized(ls: PromptSalienceServer, params: InitializedParams) -> None:
-    """Pull the `promptSalience` section when the client offers workspace/configuration."""
+    """Say that no model is loaded yet; pull the `promptSalience` section when the client
+    offers workspace/configuration."""
+    ls.preloader.session_started()
     await _pull_configuration(ls)
 
 
