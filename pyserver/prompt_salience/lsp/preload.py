@@ -288,7 +288,8 @@ def warm_up(model: Any, cancel: threading.Event) -> None:
     except ModuleNotFoundError:
         return
     try:
-        module.warm_up(model, cancel)
+        warmed = module.warm_up(model, cancel)
+        logger.info("Warmed up: %s", ", ".join(warmed) if warmed else "nothing stored yet")
     except Cancelled:
         raise
     except Exception:
