@@ -6,6 +6,7 @@ call (compilation) of each, generation of 32 tokens, and the device's peak memor
 weights: the numbers are about speed and memory, not about what the model says.
 
 Usage (on the GPU machine): python benchmarks/gpu_bench.py [--tiny] [--json OUT]
+The 2B and 9B shapes at 1k and 4k tokens, with time guards: benchmarks/gpu_shapes_bench.py.
 """
 
 from __future__ import annotations
