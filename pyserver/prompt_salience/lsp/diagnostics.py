@@ -5,6 +5,7 @@ from __future__ import annotations
 from lsprotocol.types import Diagnostic, DiagnosticSeverity
 
 from ..errors import PromptSalienceError
+from ..prompt.foreign_formats import ForeignFileError
 from ..prompt.parsed_prompt import Problem
 from .open_documents import OpenDocument, Parse
 from .token_budget import TooLong
@@ -17,6 +18,8 @@ def document_diagnostics(
 ) -> list[Diagnostic]:
     """Parse failures, the parser's problems, cases too long for the model, and the cases the
     last test run found failing (only after a test run: expectations need the model)."""
+    if isinstance(parse.error, ForeignFileError):
+        return [_error_diagnostic(document, parse.error, DiagnosticSeverity.Information)]
     if parse.error is not None:
         return [_error_diagnostic(document, parse.error)]
     assert parse.document is not None
@@ -58,8 +61,13 @@ def _problem_diagnostic(document: OpenDocument, problem: Problem) -> Diagnostic:
     )
 
 
-def _error_diagnostic(document: OpenDocument, error: PromptSalienceError) -> Diagnostic:
-    """A structural error (unreadable YAML or JSON) at its 1-based line and column."""
+def _error_diagnostic(
+    document: OpenDocument,
+    error: PromptSalienceError,
+    severity: DiagnosticSeverity = DiagnosticSeverity.Error,
+) -> Diagnostic:
+    """A structural error (unreadable YAML or JSON) at its 1-based line and column; another
+    tool's file gets one information note instead."""
     index = document.index
     line = min(max((error.line or 1) - 1, 0), index.line_count - 1)
     line_end = index.line_end(line)
@@ -67,6 +75,6 @@ def _error_diagnostic(document: OpenDocument, error: PromptSalienceError) -> Dia
     return Diagnostic(
         range=index.range_of(start, line_end),
         message=f"{error.problem}\nFix: {error.fix}",
-        severity=DiagnosticSeverity.Error,
+        severity=severity,
         source=SOURCE,
     )

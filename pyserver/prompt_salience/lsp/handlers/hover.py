@@ -18,6 +18,7 @@ from lsprotocol.types import (
     Range,
 )
 
+from ...prompt.foreign_formats import ForeignFileError
 from ...report.layout import format_score, shorten
 from ...results import AlignedSegment
 from ..baselines import before_and_after
@@ -40,6 +41,8 @@ def hover(ls: PromptSalienceServer, params: HoverParams) -> Hover | None:
     if document is None:
         return None
     parse = ls.parse(document)  # also drops explanations the latest edits made stale
+    if isinstance(parse.error, ForeignFileError):
+        return None  # another tool's file: left alone
     kind = _markup_kind(ls)
     offset = document.index.offset_at(params.position)
     if not document.explanations:
