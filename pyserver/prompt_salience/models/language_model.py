@@ -21,6 +21,7 @@ import keras
 import numpy as np
 
 from ..errors import Cancelled
+from . import gemma_forward, local_attention
 from .shapes import bucket_length
 from .tokenizer import GemmaTokenizer
 from .traced_programs import StoredJit, fingerprint
@@ -61,7 +62,8 @@ class GemmaLM:
 
         config = sorted(self.backbone.get_config().items())
         versions = (jax.__version__, keras.__version__, keras_hub.__version__)
-        return fingerprint(type(self.backbone).__name__, config, versions, Path(__file__))
+        code = [Path(__file__), Path(gemma_forward.__file__), Path(local_attention.__file__)]
+        return fingerprint(type(self.backbone).__name__, config, versions, *code)
 
     # -- weights ---------------------------------------------------------------------------
     @property
@@ -93,10 +95,13 @@ class GemmaLM:
         where a target token is predicted is what makes salience cheap.
         """
         with self._scope(weights):
-            x = embeddings
-            for layer in self.backbone.transformer_layers:
-                x = layer(x, padding_mask=attention_mask)
-            x = jnp.take(x, positions, axis=1)
+            # Gemma 3: local layers cost T x window, the last block K x T (gemma_forward).
+            forward = (
+                gemma_forward.forward
+                if gemma_forward.supports(self.backbone)
+                else gemma_forward.keras_hub_forward
+            )
+            x = forward(self.backbone, embeddings, attention_mask, positions)
             x = self.backbone.layer_norm(x)
             logits = self.backbone.token_embedding(x, reverse=True)
         out: jax.Array = logits.astype(jnp.float32)
