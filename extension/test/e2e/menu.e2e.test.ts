@@ -13,6 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 
 import { descendants, type HelperState, missingPieces, REPO, type Session, startSession, waitFor } from './codeServer';
+import * as ui from './workbench';
+import { type Decoration, decorations, overlaps, textBox } from './workbench';
 
 const OUT = path.join(REPO, 'out', 'e2e', 'menu-prompt');
 const PROMPT = 'menu-fewshot-mistake.prompt';
@@ -20,91 +22,6 @@ const FIXED = 'menu-fewshot-fixed.prompt'; // its top-level `expect:` applies to
 const FIXED_CASES = ['crepe-suzette', 'quiche-lorraine'];
 const RECOMMENDATION = 'Recommendation: You have to try it.';
 const RUN_TIMEOUT_MS = 8 * 60 * 1000; // first run: JAX import, model load, compilation
-const SALIENCE_RGB = ['124, 58, 237', '234, 88, 12', '37, 99, 235'];
-
-interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
-interface Decoration {
-  colour: string;
-  box: Box;
-}
-
-/** Salience decorations (our hues only) drawn in editor group `group` (0 = left). */
-function decorations(page: Page, group: number): Promise<Decoration[]> {
-  return page.evaluate(
-    ([groupIndex, hues]) => {
-      const container = document.querySelectorAll('.editor-group-container')[groupIndex] as Element | undefined;
-      if (!container) {
-        return [];
-      }
-      const found: { colour: string; box: { x: number; y: number; w: number; h: number } }[] = [];
-      for (const element of Array.from(container.querySelectorAll('.monaco-editor .view-overlays .cdr'))) {
-        const colour = getComputedStyle(element).backgroundColor;
-        if (hues.some((hue) => colour.includes(hue))) {
-          const r = element.getBoundingClientRect();
-          if (r.width > 0 && r.height > 0) {
-            found.push({ colour, box: { x: r.x, y: r.y, w: r.width, h: r.height } });
-          }
-        }
-      }
-      return found;
-    },
-    [group, SALIENCE_RGB] as const,
-  );
-}
-
-/** Where `needle` is drawn in editor group `group` (spaces match the editor's NBSPs). */
-function textBox(page: Page, group: number, needle: string): Promise<Box | null> {
-  return page.evaluate(
-    ([groupIndex, text]) => {
-      const container = document.querySelectorAll('.editor-group-container')[groupIndex] as Element | undefined;
-      if (!container) {
-        return null;
-      }
-      for (const line of Array.from(container.querySelectorAll('.monaco-editor .view-lines .view-line'))) {
-        const nodes: Text[] = [];
-        const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
-        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-          nodes.push(node as Text);
-        }
-        const whole = nodes.map((n) => n.data).join('').replace(/\u00a0/g, ' ');
-        const at = whole.indexOf(text);
-        if (at < 0) {
-          continue;
-        }
-        const locate = (offset: number): [Text, number] => {
-          let rest = offset;
-          for (const node of nodes) {
-            if (rest <= node.data.length) {
-              return [node, rest];
-            }
-            rest -= node.data.length;
-          }
-          const last = nodes[nodes.length - 1];
-          return [last, last.data.length];
-        };
-        const range = document.createRange();
-        range.setStart(...locate(at));
-        range.setEnd(...locate(at + text.length));
-        const r = range.getBoundingClientRect();
-        return { x: r.x, y: r.y, w: r.width, h: r.height };
-      }
-      return null;
-    },
-    [group, needle] as const,
-  );
-}
-
-function overlaps(a: Box, b: Box): boolean {
-  const dx = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
-  const dy = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  return dx > 2 && dy > 2;
-}
 
 type Legend = NonNullable<HelperState['shown'][number]['result']>['legend'];
 
@@ -175,29 +92,10 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
     step += 1;
     await page.screenshot({ path: path.join(OUT, `${String(step).padStart(2, '0')}-${name}.png`) });
   };
-  /** A CodeLens by the start of its text (CodeLens elements are re-rendered: poll the page). */
-  const waitForLens = async (prefix: string, timeoutMs: number): Promise<void> => {
-    await page.waitForFunction((text) => Array.from(document.querySelectorAll('.monaco-editor .contentWidgets .codelens-decoration a')).some((a) => a.textContent.startsWith(text)), prefix, { timeout: timeoutMs });
-  };
-  const clickLens = async (prefix: string, timeoutMs: number): Promise<void> => {
-    await waitForLens(prefix, timeoutMs);
-    await page.locator('.monaco-editor .contentWidgets .codelens-decoration a', { hasText: prefix }).first().click();
-  };
-  const command = async (title: string): Promise<void> => {
-    await page.keyboard.press('F1');
-    await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input', { timeout: 10000 });
-    await page.keyboard.type(title);
-    await page.waitForFunction((t) => Array.from(document.querySelectorAll('.quick-input-list .monaco-list-row')).some((row) => row.textContent.includes(t)), title, { timeout: 10000 });
-    await page.keyboard.press('Enter');
-  };
-
-  const openFile = async (name: string): Promise<void> => {
-    await page.keyboard.press('Control+P');
-    await page.waitForSelector('.quick-input-widget input', { timeout: 10000 });
-    await page.keyboard.type(name);
-    await page.waitForFunction((file) => Array.from(document.querySelectorAll('.quick-input-list .monaco-list-row')).some((row) => row.textContent.includes(file)), name, { timeout: 15000 });
-    await page.keyboard.press('Enter');
-  };
+  const waitForLens = (prefix: string, timeoutMs: number): Promise<void> => ui.waitForLens(page, prefix, timeoutMs);
+  const clickLens = (prefix: string, timeoutMs: number): Promise<void> => ui.clickLens(page, prefix, timeoutMs);
+  const command = (title: string): Promise<void> => ui.command(page, title);
+  const openFile = (name: string): Promise<void> => ui.openFile(page, name);
 
   before(async () => {
     rmSync(OUT, { recursive: true, force: true });
