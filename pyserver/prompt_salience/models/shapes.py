@@ -1,5 +1,6 @@
 """Length buckets: every new array shape costs a JAX compilation (seconds on a CPU), so lengths
-are rounded up to a few shapes, wasting at most one eighth of the work to padding."""
+are rounded up to a few shapes. Padding is at most 31 tokens up to 512 tokens, and under one
+eighth of the length above, where a pass takes seconds (docs/benchmarks.md: what padding costs)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ DEFAULT_MAX_LENGTH = 2048
 
 
 def bucket_length(n: int, minimum: int = 64) -> int:
-    """Round n up: to `minimum`, then to a multiple of an eighth of the next power of two
-    (64, 96, ..., 224, 256, 320, ..., 512, 640, ...)."""
+    """Round n up: to `minimum`, then to a multiple of 32 up to 512 (96, 128, ..., 512), then to
+    a multiple of a sixteenth of the next power of two (576, 640, ..., 1024, 1152, ...).
+
+    A sixteenth, not an eighth: just past a power of two (1,025 = 1,024 text tokens and BOS),
+    an eighth of the next one rounded 1,025 up to 1,280, a quarter of padding.
+    """
     if n <= minimum:
         return minimum
-    step = max(32, (1 << (n - 1).bit_length()) // 8)
+    step = max(32, (1 << (n - 1).bit_length()) // 16)
     return -(-n // step) * step
