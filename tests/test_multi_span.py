@@ -75,3 +75,36 @@ def test_rows_serve_only_the_spans_they_hold(model) -> None:  # type: ignore[no-
         rows.span(22, 25)
     with pytest.raises(ValueError, match="outside"):
         sequence.span_gradients([(0, 3)])
+
+
+def test_the_real_model_prefetch_equals_explaining_each_span(real_model) -> None:  # type: ignore[no-untyped-def]
+    """On the embedded Gemma: what a prefetched lens click and a span summed from the token rows
+    show equals a fresh explanation of that span (another Explainer, nothing prefetched)."""
+    import threading
+
+    from prompt_salience.engine.explainer import Explainer
+    from prompt_salience.results import CharSpan
+
+    prefetching, fresh = Explainer(real_model), Explainer(real_model)
+    prompt = "Suggest a soup for a cold evening, in two short lines.\n"
+    generation = prefetching.with_target(prompt, "Try onion soup.\nIt is warm and sweet.")
+    lines = [CharSpan(0, 15), CharSpan(16, 37)]
+    done = prefetching.prefetch(generation, lines, method="grad_l2", cancel=threading.Event())
+    assert done.spans == 2
+    assert done.rows == len(generation.token_ids) - 1 - generation.prompt_token_count
+    word = CharSpan(9, 13)  # "soup": no lens offers it
+    for span, note in [
+        (lines[0], "prefetched_span"),
+        (lines[1], "prefetched_span"),
+        (word, "summed_token_rows"),
+    ]:
+        for method in BATCHED_METHODS:
+            got = prefetching.explain(generation, span, method=method, granularity="words")
+            want = fresh.explain(generation, span, method=method, granularity="words")
+            assert got.notes == {note: 1.0}
+            assert got.span_logprob == pytest.approx(want.span_logprob, rel=1e-4)
+            _assert_close(np.asarray(got.token_scores), np.asarray(want.token_scores))
+            _assert_close(
+                np.asarray([s.score for s in got.segments]),
+                np.asarray([s.score for s in want.segments]),
+            )
