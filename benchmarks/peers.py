@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import shutil
 import statistics
 import tempfile
@@ -157,23 +158,19 @@ class Contenders:
         return grad[0].norm(dim=-1).numpy(), (grad * emb_d).sum(-1)[0].numpy()
 
 
-def agreement(ours: np.ndarray, theirs: np.ndarray, convention: float) -> dict[str, float]:
+def agreement(ours: np.ndarray, theirs: np.ndarray, convention: float) -> str:
     """Correlation, the fitted scale theirs/ours, and the max abs difference after dividing
-    theirs by the documented convention, over the attributable tokens."""
+    theirs by the documented convention, over the attributable tokens, as one line."""
     corr = float(np.corrcoef(ours, theirs)[0, 1])
     scale = float(np.dot(ours, theirs) / np.dot(ours, ours))
     diff = float(np.max(np.abs(theirs / convention - ours)))
-    return {
-        "corr": corr,
-        "scale": scale,
-        "max_abs_diff": diff,
-        "max_abs_ours": float(np.max(np.abs(ours))),
-    }
+    largest = float(np.max(np.abs(ours)))
+    return f"corr {corr:+.6f}  scale {scale:+.4f}  max|diff| {diff:.1e} (max|ours| {largest:.2f})"
 
 
-def alternate(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
-    """Median seconds of each function, run in turn (one warm-up each), so that the machine's
-    noise falls on all of them alike."""
+def alternate(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, list[float]]:
+    """Seconds of each call of each function, run in turn (one warm-up each), so that the
+    machine's noise falls on all of them alike."""
     for fn in fns.values():
         fn()
     times: dict[str, list[float]] = {name: [] for name in fns}
@@ -182,7 +179,7 @@ def alternate(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, floa
             start = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(ts) for name, ts in times.items()}
+    return times
 
 
 def bench_length(
@@ -190,7 +187,7 @@ def bench_length(
 ) -> None:
     c = Contenders(model, lit, ids, length - SPAN_TOKENS, length)
     report[f"lit_tokens_match_{length}"] = c.lit_tokens_match()
-    seconds = alternate(
+    times = alternate(
         {
             "ours": c.ours,
             "lit": c.lit_predict,
@@ -199,8 +196,10 @@ def bench_length(
         },
         repeats,
     )
-    for name, s in seconds.items():
-        report[f"{name}_{length}_s"] = s
+    seconds = {name: statistics.median(ts) for name, ts in times.items()}
+    for name, ts in times.items():
+        report[f"{name}_{length}_s"] = seconds[name]
+        report[f"{name}_{length}_each_s"] = ts
     for peer in ("lit", "torch_span", "lit_style"):
         report[f"ours_vs_{peer}_{length}"] = seconds["ours"] / seconds[peer]
 
@@ -216,9 +215,8 @@ def bench_length(
         "torch_span_grad_x_input": agreement(gxi[inside], torch_gxi[inside], 1.0),
         "lit_style_grad_l2": agreement(l2[inside], style_l2[inside], 1.0),
     }
-    for name, figures in rows.items():
-        for key, value in figures.items():
-            report[f"{name}_{length}_{key}"] = value
+    for name, line in rows.items():
+        report[f"agree_{name}_{length}"] = line
 
 
 def main() -> None:
@@ -233,7 +231,7 @@ def main() -> None:
 
     from prompt_salience.cache_dir import cache_root
 
-    report: dict[str, Any] = {}
+    report: dict[str, Any] = {"load_average_1m_at_start": os.getloadavg()[0]}
     started = time.perf_counter()
     folder = hf_folder(cache_root())
     report["hf_folder_ready_s"] = time.perf_counter() - started
@@ -249,7 +247,7 @@ def main() -> None:
 
     ids = sequence(model)
     report["sequence_tokens"] = len(ids)
-    report["hf_logits_max_abs_diff_200"] = logits_gap(model, lit.model, ids[:200])
+    report["hf_logits_max_abs_diff_200"] = f"{logits_gap(model, lit.model, ids[:200]):.1e}"
     for length in LENGTHS:
         bench_length(model, lit, ids, length, args.repeats, report)
 

@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON_BIN="${PYTHON:-python3.11}"
-VENV=.venv-peers
+VENV="${PEERS_VENV:-.venv-peers}"  # another folder for a trial build
 REQUIREMENTS=benchmarks/peers-requirements.txt
 
 if [ ! -x "$VENV/bin/python" ]; then
