@@ -21,7 +21,7 @@ import keras
 import numpy as np
 
 from ..errors import Cancelled
-from . import gemma_forward, local_attention
+from . import decoding_head, gemma3_decode, gemma_forward, local_attention
 from .shapes import bucket_length
 from .tokenizer import GemmaTokenizer
 from .traced_programs import StoredJit, fingerprint
@@ -51,8 +51,11 @@ class GemmaLM:
         self.hidden_dim: int = int(backbone.hidden_dim)
         self._variables = list(backbone.variables)
         self._lock = threading.Lock()
+        # Gemma 3 decodes through layers written without weight copies (gemma3_decode.py).
+        self._fast_layers = gemma3_decode.supports(backbone)
+        self._low_head = self._low_precision_head()
         self.fingerprint = self._fingerprint()
-        self._decode = StoredJit(self._decode_impl, "decode", self.fingerprint, donate_argnums=(1,))
+        self._decode = StoredJit(self._decode_impl, "decode", self.fingerprint, donate_argnums=(2,))
         self._prefill = StoredJit(self._prefill_impl, "prefill", self.fingerprint)
 
     def _fingerprint(self) -> str:
@@ -62,8 +65,20 @@ class GemmaLM:
 
         config = sorted(self.backbone.get_config().items())
         versions = (jax.__version__, keras.__version__, keras_hub.__version__)
-        code = [Path(__file__), Path(gemma_forward.__file__), Path(local_attention.__file__)]
-        return fingerprint(type(self.backbone).__name__, config, versions, *code)
+        modules = (gemma_forward, local_attention, gemma3_decode, decoding_head)
+        code = [Path(__file__), *(Path(m.__file__ or "") for m in modules)]
+        head = self._low_head is not None
+        return fingerprint(type(self.backbone).__name__, config, versions, *code, head)
+
+    def _low_precision_head(self) -> decoding_head.LowPrecisionHead | None:
+        """A bfloat16 copy of a tied float32 head, where decoding_head says it pays."""
+        embedding = self.backbone.token_embedding
+        if not getattr(embedding, "tie_weights", True):
+            return None
+        table = embedding.embeddings.value
+        if not decoding_head.use_low_precision_head(table, jax.default_backend()):
+            return None
+        return decoding_head.low_precision_copy(table)
 
     # -- weights ---------------------------------------------------------------------------
     @property
@@ -123,27 +138,45 @@ class GemmaLM:
     ) -> tuple[jax.Array, Any]:
         with self._scope(weights):
             x = self.embed(weights, token_ids)
+            if self._fast_layers:
+                return gemma3_decode.run_decoder_layers(self.backbone, x, cache, index)
             caches = []
             for i, layer in enumerate(self.backbone.transformer_layers):
                 x, layer_cache = layer(x, cache=cache[i], cache_update_index=index)
                 caches.append(layer_cache)
             return x, caches
 
-    def _next_token(self, weights: Sequence[jax.Array], hidden: jax.Array) -> jax.Array:
+    def _next_token(
+        self,
+        weights: Sequence[jax.Array],
+        hidden: jax.Array,
+        low_head: decoding_head.LowPrecisionHead | None,
+    ) -> jax.Array:
+        """The greedy token after the last of `hidden` (1, T, d)."""
         with self._scope(weights):
-            logits = self.backbone.token_embedding(self.backbone.layer_norm(hidden), reverse=True)
-        return jnp.argmax(logits[0, -1], axis=-1).astype(jnp.int32)
+            embedding = self.backbone.token_embedding
+            normed = self.backbone.layer_norm(hidden)[0, -1]
+            if not getattr(embedding, "tie_weights", True):
+                return jnp.argmax(embedding(normed, reverse=True)).astype(jnp.int32)
+            cap = getattr(embedding, "logit_soft_cap", None)
+            return decoding_head.greedy_token(embedding.embeddings.value, normed, cap, low_head)
 
     def _prefill_impl(
-        self, weights: list[jax.Array], token_ids: jax.Array, length: jax.Array, cache: Any
+        self,
+        weights: list[jax.Array],
+        low_head: decoding_head.LowPrecisionHead | None,
+        token_ids: jax.Array,
+        length: jax.Array,
+        cache: Any,
     ) -> tuple[jax.Array, Any]:
         x, cache = self._run_cached(weights, token_ids, cache, jnp.asarray(0, jnp.int32))
         last = jax.lax.dynamic_slice_in_dim(x, length - 1, 1, axis=1)
-        return self._next_token(weights, last), cache
+        return self._next_token(weights, last, low_head), cache
 
     def _decode_impl(
         self,
         weights: list[jax.Array],
+        low_head: decoding_head.LowPrecisionHead | None,
         cache: Any,
         last: jax.Array,
         index: jax.Array,
@@ -165,7 +198,7 @@ class GemmaLM:
         def body(state: tuple[Any, ...]) -> tuple[Any, ...]:
             cache, last, index, count, out, _ = state
             x, cache = self._run_cached(weights, last.reshape(1, 1), cache, index)
-            token = self._next_token(weights, x)
+            token = self._next_token(weights, x, low_head)
             stopped = jnp.any(token == stop_ids)
             out = out.at[count].set(token)
             count = count + jnp.where(stopped, 0, 1)
@@ -203,7 +236,11 @@ class GemmaLM:
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
             token, cache = self._prefill(
-                weights, jnp.asarray(ids), jnp.asarray(n, jnp.int32), self._empty_cache(cache_len)
+                weights,
+                self._low_head,
+                jnp.asarray(ids),
+                jnp.asarray(n, jnp.int32),
+                self._empty_cache(cache_len),
             )
             stopped = int(token) in self.tokenizer.stop_ids
             if not stopped:
@@ -216,7 +253,13 @@ class GemmaLM:
                     raise Cancelled()
                 budget = min(DECODE_CHUNK, max_new_tokens - len(new))
                 cache, token, index, count, out, stopped = self._decode(
-                    weights, cache, token, index, jnp.asarray(budget, jnp.int32), stop_ids
+                    weights,
+                    self._low_head,
+                    cache,
+                    token,
+                    index,
+                    jnp.asarray(budget, jnp.int32),
+                    stop_ids,
                 )
                 new.extend(int(t) for t in np.asarray(out)[: int(count)])
                 stopped = bool(stopped)
