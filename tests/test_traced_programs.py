@@ -126,7 +126,10 @@ def test_a_program_that_fails_to_run_is_traced_again(
 def test_the_warm_up_runs_the_recent_programs_of_these_weights_once(
     compilation_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from prompt_salience.models import warm_up as warm_up_module
     from prompt_salience.models.warm_up import warm_up
+
+    monkeypatch.setattr(warm_up_module, "SHAPES_PER_PROGRAM", 2)
 
     weights = [jnp.eye(4), jnp.arange(4.0)]
     other_weights = [jnp.eye(3), jnp.arange(3.0)]

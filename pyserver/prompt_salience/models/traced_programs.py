@@ -187,7 +187,10 @@ def preload(path: Path, weights: Sequence[Any]) -> None:
         for a in avals[len(given) :]
     ]
     args, kwargs = jax.tree_util.tree_unflatten(exported.in_tree, [*given, *rest])
-    program = jax.jit(exported.call, donate_argnums=donate)
+    # Compiled ahead of time, not primed through jit's cache: that cache also keys on whether
+    # each argument is committed to a device, which placeholders cannot match in general.
+    jitted = jax.jit(exported.call, donate_argnums=donate)
+    program = jitted.lower(*args, **kwargs).compile()
     for leaf in jax.tree_util.tree_leaves(program(*args, **kwargs)):
         leaf.block_until_ready()
     with _LOADED_LOCK:

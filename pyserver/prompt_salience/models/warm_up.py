@@ -23,8 +23,8 @@ from .traced_programs import preload, recent_programs
 
 log = logging.getLogger(__name__)
 
-# Shapes warmed per program (prefill, decode, salience pass): the latest prompt lengths in use.
-SHAPES_PER_PROGRAM = 2
+# Shapes warmed per program (prefill, decode, each salience pass): the latest one in use.
+SHAPES_PER_PROGRAM = 1
 
 
 def warm_up(model: Any, cancel: threading.Event | None = None) -> list[str]:

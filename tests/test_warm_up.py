@@ -1,0 +1,64 @@
+"""The warm-up on the real embedded model: after it, a fresh server's first generation compiles
+and loads nothing, and answers the same tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import jax
+import pytest
+
+from prompt_salience.models import traced_programs, warm_up
+from prompt_salience.models.language_model import GemmaLM
+
+PROMPT = "Menu: quiche lorraine, grilled cheese.\nI don't like cheese.\nAnswer:"
+
+
+@pytest.fixture
+def compilations() -> Iterator[list[str]]:
+    """Every XLA compilation request from here on (from the persistent cache or not)."""
+    seen: list[str] = []
+
+    def event(name: str, **kwargs: Any) -> None:
+        if name == "/jax/compilation_cache/compile_requests_use_cache":
+            seen.append(name)
+
+    def duration(name: str, seconds: float, **kwargs: Any) -> None:
+        if name == "/jax/core/compile/backend_compile_duration":
+            seen.append(name)
+
+    jax.monitoring.register_event_listener(event)
+    jax.monitoring.register_event_duration_secs_listener(duration)
+    yield seen
+    jax.monitoring.unregister_event_listener(event)
+    jax.monitoring.unregister_event_duration_listener(duration)
+
+
+def test_after_warm_up_the_first_generation_compiles_nothing(
+    real_model: Any, monkeypatch: pytest.MonkeyPatch, compilations: list[str]
+) -> None:
+    ids = [real_model.tokenizer.bos_id, *real_model.tokenizer.encode(PROMPT).ids]
+    expected = real_model.generate(ids, 12)  # this prompt's shapes become the latest used
+    # A restarted server: nothing loaded in the process, a new model object on the same weights.
+    monkeypatch.setattr(traced_programs, "_LOADED", {})
+    monkeypatch.setattr(warm_up, "SHAPES_PER_PROGRAM", 1)
+    fresh = GemmaLM(real_model.backbone, real_model.tokenizer, real_model.info)
+    warmed = warm_up.warm_up(fresh, None)
+    assert {name.split("-")[0] for name in warmed} >= {"prefill", "decode"}
+    compilations.clear()
+    assert fresh.generate(ids, 12) == expected
+    assert compilations == []
+
+
+def test_without_warm_up_the_first_generation_compiles(
+    real_model: Any, monkeypatch: pytest.MonkeyPatch, compilations: list[str]
+) -> None:
+    """The check above can fail: the same steps without the warm-up do compile."""
+    ids = [real_model.tokenizer.bos_id, *real_model.tokenizer.encode(PROMPT).ids]
+    expected = real_model.generate(ids, 12)
+    monkeypatch.setattr(traced_programs, "_LOADED", {})
+    fresh = GemmaLM(real_model.backbone, real_model.tokenizer, real_model.info)
+    compilations.clear()
+    assert fresh.generate(ids, 12) == expected
+    assert compilations != []
