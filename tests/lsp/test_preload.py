@@ -32,6 +32,7 @@ pytestmark = [pytest.mark.model, pytest.mark.asyncio(loop_scope="module")]
 SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "prompt_salience.server"])
 TEXT = "---\nvars:\n  dish: Onion soup\n---\nSuggestion: {{dish}}\nAnalysis:\n"
 LOAD_TIMEOUT_S = 600  # a load on a busy 2-core machine
+REQUEST_CANCELLED = -32800
 
 
 @pytest_lsp.fixture(scope="module", loop_scope="module", config=SERVER)
@@ -208,6 +209,38 @@ async def test_a_run_during_a_preload_waits_for_it_and_nothing_loads_twice(
         assert not any("first use" in m for m in messages), messages
         await _state(client, "ready", "e", since)
         assert _seen(client, since).count(("loading", "e")) == 1, _seen(client, since)
+    finally:
+        close_document(client, uri)
+
+
+async def test_cancelling_a_run_that_waits_for_the_preload_keeps_the_preload(
+    preload_client: LanguageClient,
+) -> None:
+    client = preload_client
+    uri = unique_uri("preload-cancel.prompt")
+    open_document(client, uri, TEXT)
+    try:
+        since = len(_states(client))
+        _configure(client, preloadModel=True, model="g:gemma3_270m")
+        await _state(client, "loading", "g", since)
+        before = set(client.progress_reports)
+        params = types.ExecuteCommandParams("promptSalience.run", [{"uri": uri}])
+        run = asyncio.wrap_future(
+            client.protocol.send_request("workspace/executeCommand", params, msg_id="waits")
+        )
+        waiting = "Loading g (in the background; this run waits for it)"
+        while waiting not in _progress(client, before):
+            await asyncio.sleep(0.02)
+        client.protocol.notify("$/cancelRequest", types.CancelParams(id="waits"))
+        with pytest.raises(JsonRpcException) as caught:
+            await asyncio.wait_for(run, LOAD_TIMEOUT_S)
+        assert caught.value.code == REQUEST_CANCELLED
+        await _state(client, "ready", "g", since)
+        assert ("cancelled", "g") not in _seen(client, since), "the run's cancel stopped the load"
+        before = set(client.progress_reports)
+        result = await _run(client, uri)
+        assert result["model"] == "g"
+        assert not any("Loading" in m for m in _progress(client, before)), "loaded again"
     finally:
         close_document(client, uri)
 

@@ -12,6 +12,9 @@ draws them in its status bar.
   folder, or turns `preloadModel` off; a new preload then starts for the new model.
 - The loader has no cancel of its own: a preload stops at its next step (its next progress
   report). The converted model is written atomically, so stopping never leaves half a cache.
+- Once loaded (state `ready`), the model is warmed up in a job of its own (`models/warm_up.py`:
+  the stored programs it used last, so the first run is as fast as the next). Any model work
+  or new preload stops the warm-up between two programs: a click never waits for more.
 - Only the model the user's or workspace's settings name is preloaded, never one that a file's
   front-matter names: opening a file must not make the server load (or fetch) what it asks for.
 - A preload never takes the server down: a failure is a state and a log line; the user's own
@@ -99,6 +102,7 @@ class Preloader:
         self._server = server
         self._loop: asyncio.AbstractEventLoop | None = None
         self._current: _Preload | None = None  # the preload in flight
+        self._warming: threading.Event | None = None  # stops the warm-up after it
         self._epoch = 0  # announcements so far: a preload shows its outcome if none came since
         self._tasks: set[asyncio.Task[None]] = set()
         self.state: ModelStateParams | None = None  # the last state sent
@@ -145,6 +149,7 @@ class Preloader:
         if self._server.worker.loaded_key == key:
             self._announce(ready_state(key))
             return
+        self._stop_warm_up()
         preload = _Preload(key)
         self._current = preload
         epoch = self._announce(
@@ -166,8 +171,10 @@ class Preloader:
             self._stop(current, f"a run needs {key.spec.label}")
 
     def tell_waiting(self, progress: WorkProgress) -> None:
-        """Say in a run's progress that it waits for the preload in flight (no second load)."""
+        """Before any model work: stop the warm-up (the work goes first); say in its progress
+        that it waits for the preload in flight, if any (it does not load a second copy)."""
         self._on_loop()
+        self._stop_warm_up()
         current = self._current
         if current is not None and not current.cancel.is_set():
             label = current.key.spec.label
@@ -175,6 +182,7 @@ class Preloader:
 
     def shutdown(self) -> None:
         """Stop the preload in flight at its next step, so the process can leave."""
+        self._stop_warm_up()
         if self._current is not None:
             self._current.cancel.set()
 
@@ -200,8 +208,9 @@ class Preloader:
     # -- the preload job ------------------------------------------------------------------------
     async def _run(self, preload: _Preload, epoch: int) -> None:
         label = preload.key.spec.label
+        loaded = False
         try:
-            await self._server.worker.submit(lambda: self._load(preload))
+            loaded = await self._server.worker.submit(lambda: self._load(preload))
         except Exception as error:
             if preload.cancel.is_set():  # stopped (the loader may wrap what our report raised)
                 logger.info("Preloading %s stopped", label)
@@ -216,23 +225,50 @@ class Preloader:
         finally:
             if self._current is preload:
                 self._current = None
+        if loaded and not preload.cancel.is_set():
+            await self._warm_up(preload.key)
 
-    def _load(self, preload: _Preload) -> None:
-        """(Model worker) Load the model and warm it up; stop at a step once cancelled."""
+    async def _warm_up(self, key: ModelKey) -> None:
+        """Warm the model up in a job of its own, after the load: a run that waited for the load
+        goes first, and any run or preload that comes later stops it (`_stop_warm_up`)."""
+        stop = self._warming = threading.Event()
+        worker = self._server.worker
+
+        def job() -> None:
+            if stop.is_set() or worker.loaded_key != key:
+                return
+            loaded = worker.explainer(key, self._server.settings.max_length, _quiet, stop)
+            warm_up(loaded.model, stop)
+
+        try:
+            await worker.submit(job)
+        except Exception:
+            logger.warning("Warm-up failed; the model is loaded all the same", exc_info=True)
+        finally:
+            if self._warming is stop:
+                self._warming = None
+
+    def _stop_warm_up(self) -> None:
+        if self._warming is not None:
+            self._warming.set()
+
+    def _load(self, preload: _Preload) -> bool:
+        """(Model worker) Load the model; stop at a step once cancelled. Whether it loaded it
+        (False: a run loaded it meanwhile)."""
         cancel = preload.cancel
         if cancel.is_set():
             raise Cancelled()
         worker = self._server.worker
         if worker.loaded_key == preload.key:
-            return  # a run loaded it meanwhile (and warmed it up by running)
+            return False
 
         def report(message: str) -> None:
             if cancel.is_set():
                 raise Cancelled()  # the loader has no cancel: stop it at its next step
             logger.info("Preload: %s", message)
 
-        explainer = worker.explainer(preload.key, self._server.settings.max_length, report, cancel)
-        warm_up(explainer.model, cancel)
+        worker.explainer(preload.key, self._server.settings.max_length, report, cancel)
+        return True
 
     def _loaded_anyway(self, preload: _Preload) -> None:
         """A stopped preload that finished its load anyway: say the model is ready, if nothing
@@ -276,6 +312,10 @@ class Preloader:
 
     def _on_loop(self) -> None:
         self._loop = asyncio.get_running_loop()
+
+
+def _quiet(message: str) -> None:
+    """A load report that says nothing (the warm-up job never loads)."""
 
 
 def warm_up(model: Any, cancel: threading.Event) -> None:
