@@ -180,16 +180,24 @@ def _build_uninitialized(config: dict[str, Any]) -> Any:
 
 def read_store(folder: Path) -> tuple[Any, bytes]:
     """The stored backbone, its weights mapped from disk, and the SentencePiece model bytes."""
-    import jax
-    import jax.numpy as jnp
-
     manifest = _read_manifest(folder)
-    entries = manifest["weights"]
     try:
         backbone = _build_uninitialized(manifest["backbone"])
     except Exception as error:  # a config this keras-hub cannot build
         raise StoreError(f"the stored backbone cannot be built ({error})") from error
-    variables = backbone.variables
+    map_weights(folder, manifest["weights"], backbone.variables)
+    return backbone, (folder / TOKENIZER).read_bytes()
+
+
+def map_weights(folder: Path, entries: list[dict[str, Any]], variables: Sequence[Any]) -> None:
+    """Give each variable its stored value: a read-only view of the mapped weight file.
+
+    Nothing may donate these arrays to a jitted function (XLA would write into read-only
+    pages); generation donates only its KV cache.
+    """
+    import jax
+    import jax.numpy as jnp
+
     if [v.path for v in variables] != [e["path"] for e in entries]:
         raise StoreError("the stored weights do not match the backbone's variables")
     with open(folder / WEIGHTS, "rb") as handle:
@@ -208,7 +216,6 @@ def read_store(folder: Path) -> tuple[Any, bytes]:
             raise StoreError(f"{entry['path']} is damaged (checksum)")
         array = np.frombuffer(view, dtype=jnp.dtype(entry["dtype"])).reshape(shape)
         variable.assign(jax.device_put(array))  # aliases the mapping: no copy
-    return backbone, (folder / TOKENIZER).read_bytes()
 
 
 def store_folder(cache: Path, source: str, precision: str) -> Path:
