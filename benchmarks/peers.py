@@ -26,6 +26,7 @@ import gc
 import os
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from bench_report import machine_facts, print_report
+from bench_report import machine_facts, print_report, timed
 from engine_bench import lit_style, load, menu_prompt, peak_rss_mb
 
 LENGTHS = (130, 200)  # as engine_bench.bench_salience
@@ -182,6 +183,25 @@ def alternate(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, list
     return times
 
 
+def fastest_torch_threads(contenders: Contenders, report: dict[str, Any]) -> None:
+    """Give PyTorch the thread count it runs fastest with now, for LIT and torch_span alike.
+
+    On a 2-core machine that others load, PyTorch's 2 OpenMP threads were measured 6-15x
+    slower than 1 (threads spin at each barrier while their core is taken); on an idle
+    machine 2 should win. Probing is fairer to the peers than either fixed choice."""
+    import torch
+
+    probe: dict[int, float] = {}
+    for threads in sorted({1, os.cpu_count() or 1}):
+        torch.set_num_threads(threads)
+        contenders.torch_span()  # warm-up at this thread count
+        probe[threads] = min(timed(contenders.torch_span) for _ in range(2))
+    best = min(probe, key=lambda threads: probe[threads])
+    torch.set_num_threads(best)
+    report["torch_span_200_s_by_threads"] = ", ".join(f"{t}: {x:.2f}" for t, x in probe.items())
+    report["torch_threads"] = best
+
+
 def bench_length(
     model: Any, lit: Any, ids: list[int], length: int, repeats: int, report: dict[str, Any]
 ) -> None:
@@ -247,13 +267,20 @@ def main() -> None:
 
     ids = sequence(model)
     report["sequence_tokens"] = len(ids)
+    fastest_torch_threads(
+        Contenders(model, lit, ids, LENGTHS[-1] - SPAN_TOKENS, LENGTHS[-1]), report
+    )
     report["hf_logits_max_abs_diff_200"] = f"{logits_gap(model, lit.model, ids[:200]):.1e}"
     for length in LENGTHS:
         bench_length(model, lit, ids, length, args.repeats, report)
 
     report |= machine_facts()
+    report["commit"] = subprocess.run(
+        ["git", "-C", str(Path(__file__).parent), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     report["torch"] = torch.__version__
-    report["torch_threads"] = torch.get_num_threads()
     report["transformers"] = transformers.__version__
     report["peak_rss_mb"] = peak_rss_mb()
     print_report(report, args.json)
