@@ -1,0 +1,165 @@
+"""Where the 200-token salience kernel's time goes, against this CPU's dense matmul rate.
+
+One jitted value-and-grad (engine_bench's figure (f): 200 tokens of the menu prompt, the last
+10 explained) is compiled, costed by XLA (`cost_analysis`) and profiled (`jax.profiler`, XLA's
+per-thunk trace). Each compiled HLO instruction's time is put in a class: matrix products
+(a dot, alone or fused), elementwise / reduction fusions, copies and transposes, other. Also
+timed in the same run, taking turns: the dense matmul rate (1024^3, as engine_bench) and the
+rate of the model's own products (224 x 640 x 2048, the feed-forward's shape at this length).
+
+Usage: .venv/bin/python benchmarks/kernel_profile.py [--repeats 5] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import glob
+import os
+import re
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("XLA_FLAGS", "")
+os.environ["XLA_FLAGS"] += " --xla_cpu_enable_xprof_traceme=true"
+
+from bench_report import machine_facts, print_report
+from engine_bench import load
+from scaling_bench import repeated_menu
+
+LENGTH, SPAN = 200, 10
+
+
+def turns(calls: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
+    """Median seconds of each call, the calls taking turns (one warm-up each)."""
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for fn in calls.values():
+        fn()
+    for _ in range(repeats):
+        for name, fn in calls.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(seconds) for name, seconds in times.items()}
+
+
+def instruction_classes(hlo: str) -> dict[str, str]:
+    """Each instruction name of the compiled module -> its class, from the HLO text."""
+    computations: dict[str, str] = {}
+    for match in re.finditer(r"^%?(\S+) [^\n]*\{\n(.*?)\n\}", hlo, re.S | re.M):
+        computations[match.group(1)] = match.group(2)
+    classes = {}
+    for match in re.finditer(r"^\s*(?:ROOT )?%?([\w.\-]+) = .*? (\w[\w-]*)\((.*)$", hlo, re.M):
+        name, opcode, rest = match.groups()
+        called = re.findall(r"calls=%?([\w.\-]+)", rest)
+        body = " ".join(computations.get(c, "") for c in called)
+        if opcode in ("dot", "convolution") or re.search(r"\b(dot|convolution)\(", body):
+            classes[name] = "matmul"
+        elif opcode in ("copy", "transpose") or (
+            opcode == "fusion"
+            and re.search(r"\b(copy|transpose)\(", body)
+            and "reduce(" not in body
+        ):
+            classes[name] = "copy/transpose"
+        elif opcode == "fusion" or opcode in ("reduce", "add", "multiply", "exponential"):
+            classes[name] = "elementwise/reduce"
+        else:
+            classes[name] = f"other ({opcode})"
+    return classes
+
+
+def profile(fn: Callable[[], Any], calls: int) -> dict[str, float]:
+    """Seconds per call spent in each compiled instruction (XLA's per-thunk trace events)."""
+    import jax
+    from jax.profiler import ProfileData
+
+    with tempfile.TemporaryDirectory() as folder:
+        with jax.profiler.trace(folder):
+            for _ in range(calls):
+                fn()
+        path = sorted(glob.glob(f"{folder}/**/*.xplane.pb", recursive=True))[-1]
+        data = ProfileData.from_file(path)
+    totals: collections.Counter[str] = collections.Counter()
+    for plane in data.planes:
+        for line in plane.lines:
+            if not line.name.startswith("tf_XLA"):
+                continue
+            for event in line.events:
+                if not event.name.startswith(("end:", "Thunk", "Threadpool")):
+                    totals[event.name] += event.duration_ns / 1e9 / calls
+    return dict(totals)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    import jax
+    import jax.numpy as jnp
+
+    from prompt_salience.salience.objective import SpanObjective, _compiled_for
+
+    model = load()
+    report: dict[str, Any] = machine_facts()
+    objective = SpanObjective(model, repeated_menu(model, LENGTH), LENGTH - SPAN, LENGTH)
+    fns = _compiled_for(model)
+    inputs = (objective.weights, objective.embeddings, objective.mask, *objective._span_args)
+    compiled = fns.value_and_grad.lower(*inputs).compile()
+    cost = compiled.cost_analysis()
+    cost = cost[0] if isinstance(cost, list) else cost
+    flops = float(cost.get("flops", 0.0))
+
+    def salience() -> None:
+        jax.block_until_ready(compiled(*inputs))
+
+    square = jnp.ones((1024, 1024), jnp.float32) * 0.5
+    matmul = jax.jit(lambda x: x @ x)
+    tokens = jnp.ones((objective.mask.shape[0], 640), jnp.float32)
+    weight = jnp.ones((640, 2048), jnp.float32) * 0.01
+    layer_product = jax.jit(lambda x, w: x @ w)
+    timing = turns(
+        {
+            "salience": salience,
+            "matmul": lambda: jax.block_until_ready(matmul(square)),
+            "layer_product": lambda: jax.block_until_ready(layer_product(tokens, weight)),
+        },
+        args.repeats,
+    )
+    matmul_rate = 2 * 1024**3 / timing["matmul"]
+    layer_rate = 2 * tokens.shape[0] * 640 * 2048 / timing["layer_product"]
+    report["salience_200_gflop"] = flops / 1e9
+    report["salience_200_s"] = timing["salience"]
+    report["salience_200_gflops_per_s"] = flops / timing["salience"] / 1e9
+    report["matmul_1024_gflops_per_s"] = matmul_rate / 1e9
+    report["layer_product_gflops_per_s"] = layer_rate / 1e9
+    report["layer_product_vs_matmul_1024"] = layer_rate / matmul_rate
+    report["salience_fraction_of_matmul_rate"] = flops / timing["salience"] / matmul_rate
+    report["salience_fraction_of_layer_product_rate"] = flops / timing["salience"] / layer_rate
+
+    per_instruction = profile(salience, args.repeats)
+    classes = instruction_classes(compiled.as_text())
+    by_class: collections.Counter[str] = collections.Counter()
+    for name, seconds in per_instruction.items():
+        by_class[classes.get(name, classes.get(name.split(":")[0], "unmatched"))] += seconds
+    traced = sum(by_class.values())
+    report["thunk_seconds_per_call"] = traced
+    for name, seconds in by_class.most_common():
+        report[f"share_{name}"] = seconds / traced
+    report["matmul_thunks_gflops_per_s"] = flops / by_class["matmul"] / 1e9
+    report["matmul_thunks_vs_matmul_1024"] = flops / by_class["matmul"] / matmul_rate
+    top = sorted(per_instruction.items(), key=lambda item: -item[1])[:12]
+    report["load_average_1m_at_end"] = os.getloadavg()[0]
+    print_report(report, args.json)
+    print("slowest instructions (ms per call):")
+    for name, seconds in top:
+        print(f"  {seconds * 1e3:8.1f}  {name}  {classes.get(name, '?')}")
+
+
+if __name__ == "__main__":
+    main()
