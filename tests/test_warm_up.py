@@ -39,13 +39,21 @@ def test_after_warm_up_the_first_generation_compiles_nothing(
     real_model: Any, monkeypatch: pytest.MonkeyPatch, compilations: list[str]
 ) -> None:
     ids = [real_model.tokenizer.bos_id, *real_model.tokenizer.encode(PROMPT).ids]
-    expected = real_model.generate(ids, 12)  # this prompt's shapes become the latest used
-    # A restarted server: nothing loaded in the process, a new model object on the same weights.
+    # A server that ran this prompt: the programs it loaded are this prompt's.
     monkeypatch.setattr(traced_programs, "_LOADED", {})
-    monkeypatch.setattr(warm_up, "SHAPES_PER_PROGRAM", 1)
+    expected = GemmaLM(real_model.backbone, real_model.tokenizer, real_model.info).generate(ids, 12)
+    used = set(traced_programs._LOADED)
+    assert {path.stem.split("-")[0] for path in used} == {"prefill", "decode"}
+    # Others share this machine's cache: warm this prompt's programs, whatever ran since.
+    every = traced_programs.recent_programs
+    monkeypatch.setattr(
+        warm_up, "recent_programs", lambda w, n: [p for p in every(w, 99) if p in used]
+    )
+    # The server restarts: nothing loaded in the process, a new model object on the same weights.
+    monkeypatch.setattr(traced_programs, "_LOADED", {})
     fresh = GemmaLM(real_model.backbone, real_model.tokenizer, real_model.info)
     warmed = warm_up.warm_up(fresh, None)
-    assert {name.split("-")[0] for name in warmed} >= {"prefill", "decode"}
+    assert sorted(warmed) == sorted(path.stem for path in used)
     compilations.clear()
     assert fresh.generate(ids, 12) == expected
     assert compilations == []

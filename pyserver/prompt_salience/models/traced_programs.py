@@ -161,15 +161,16 @@ def recent_programs(weights: Sequence[Any], per_name: int) -> list[Path]:
     return recent
 
 
-def preload(path: Path, weights: Sequence[Any]) -> None:
-    """Load the program at `path` and run it once on `weights` and placeholder inputs (ones
-    for integers, so loops take a step; zeros for floats), so that the next real call with
-    these shapes neither compiles nor pays a first execution. Raises when it cannot."""
+def preload(path: Path, weights: Sequence[Any]) -> Callable[[], None]:
+    """Load and compile the program at `path` for `weights` and keep it for the process, so
+    that the next real call with these shapes does not compile. Returns a function that runs
+    it once on placeholder inputs (ones for integers, so loops take a step; zeros for floats),
+    which pays its first execution too. Raises when the program cannot be used."""
     from jax import export
 
     with _LOADED_LOCK:
         if path in _LOADED:
-            return
+            return lambda: None
     donate = tuple(json.loads(path.with_suffix(SIDECAR).read_text())["donate"])
     exported = export.deserialize(bytearray(path.read_bytes()))
     given = jax.tree_util.tree_leaves(list(weights))
@@ -180,21 +181,29 @@ def preload(path: Path, weights: Sequence[Any]) -> None:
         raise ValueError(f"{path.name} does not take these weights")
     import jax.numpy as jnp
 
-    rest = [
-        jnp.ones(a.shape, a.dtype)
-        if jnp.issubdtype(a.dtype, jnp.integer)
-        else jnp.zeros(a.shape, a.dtype)
-        for a in avals[len(given) :]
-    ]
-    args, kwargs = jax.tree_util.tree_unflatten(exported.in_tree, [*given, *rest])
+    def placeholders() -> tuple[Any, Any]:
+        rest = [
+            jnp.ones(a.shape, a.dtype)
+            if jnp.issubdtype(a.dtype, jnp.integer)
+            else jnp.zeros(a.shape, a.dtype)
+            for a in avals[len(given) :]
+        ]
+        return jax.tree_util.tree_unflatten(exported.in_tree, [*given, *rest])  # type: ignore[no-any-return]
+
+    args, kwargs = placeholders()
     # Compiled ahead of time, not primed through jit's cache: that cache also keys on whether
     # each argument is committed to a device, which placeholders cannot match in general.
     jitted = jax.jit(exported.call, donate_argnums=donate)
     program = jitted.lower(*args, **kwargs).compile()
-    for leaf in jax.tree_util.tree_leaves(program(*args, **kwargs)):
-        leaf.block_until_ready()
     with _LOADED_LOCK:
         _LOADED.setdefault(path, program)
+
+    def run_once() -> None:
+        args, kwargs = placeholders()  # fresh ones: a donated argument is consumed
+        for leaf in jax.tree_util.tree_leaves(program(*args, **kwargs)):
+            leaf.block_until_ready()
+
+    return run_once
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -7,9 +7,9 @@ a first time (+0.3-0.5 s: buffers allocated, pages touched). Prefill and decode 
 about 2-3 s to the first generation. None of it depends on the prompt, only on the shapes.
 
 `warm_up` pays those costs ahead of the click for the programs this model used most recently
-on this machine (generation at the prompt lengths in use, and the salience passes): each is
-loaded and run once on the real weights and placeholder inputs, then kept for the process
-(`traced_programs._LOADED`). It imports nothing from the salience layer: the programs are
+on this machine (generation at the prompt length in use, and the salience passes): each is
+compiled for the real weights and kept for the process (`traced_programs._LOADED`), then run
+once on placeholder inputs. It imports nothing from the salience layer: the programs are
 found on disk, by the shapes of the weights they take.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from .traced_programs import preload, recent_programs
@@ -28,17 +29,24 @@ SHAPES_PER_PROGRAM = 1
 
 
 def warm_up(model: Any, cancel: threading.Event | None = None) -> list[str]:
-    """Load and run once the model's most recently used stored programs, checking `cancel`
-    between programs. Returns the names of the programs warmed (for logs and tests)."""
+    """Compile, then run once, the model's most recently used stored programs, checking
+    `cancel` between programs. Compiling comes first for all of them: it is most of the
+    saving and costs about a second each; running costs what a real run of that shape does.
+    Returns the names of the programs compiled (for logs and tests)."""
     weights = model.weights
-    warmed: list[str] = []
+    compiled: list[tuple[str, Callable[[], None]]] = []
     for path in recent_programs(weights, SHAPES_PER_PROGRAM):
+        if cancel is not None and cancel.is_set():
+            return [name for name, _ in compiled]
+        try:
+            compiled.append((path.stem, preload(path, weights)))
+        except Exception as error:  # a stale program only loses its head start
+            log.info("Not warming %s (%s).", path.name, error)
+    for name, run_once in compiled:
         if cancel is not None and cancel.is_set():
             break
         try:
-            preload(path, weights)
-        except Exception as error:  # a stale program only loses its head start
-            log.info("Not warming %s (%s).", path.name, error)
-            continue
-        warmed.append(path.stem)
-    return warmed
+            run_once()
+        except Exception as error:
+            log.info("Could not run %s once (%s).", name, error)
+    return [name for name, _ in compiled]
