@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from typing import Any
 
 import pytest
 from lsp_helpers import close_document, execute, open_document, unique_uri, utf16_len
 from pytest_lsp import LanguageClient
 
-pytestmark = [pytest.mark.model, pytest.mark.asyncio(loop_scope="session")]
+from prompt_salience.errors import Cancelled
+from prompt_salience.lsp.worker import ModelWorker
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 def _prompt(case: str, method: str = "grad_l2") -> str:
@@ -60,6 +64,7 @@ async def _explain(client: LanguageClient, uri: str, case: str, start: int, end:
     return await asyncio.wait_for(execute(client, "promptSalience.explainSpan", argument), 300)
 
 
+@pytest.mark.model
 async def test_a_lens_click_after_a_run_is_answered_from_the_prefetch(
     client: LanguageClient,
 ) -> None:
@@ -92,6 +97,7 @@ async def test_a_lens_click_after_a_run_is_answered_from_the_prefetch(
     close_document(client, uri)
 
 
+@pytest.mark.model
 async def test_a_user_request_stops_the_prefetch(client: LanguageClient) -> None:
     uri, case = unique_uri("prefetch-stop.prompt"), "soups-interrupted"
     open_document(client, uri, _prompt(case, method="grad_dot_input"))
@@ -108,6 +114,7 @@ async def test_a_user_request_stops_the_prefetch(client: LanguageClient) -> None
     close_document(client, uri)
 
 
+@pytest.mark.model
 async def test_methods_that_are_not_batched_are_not_prefetched(client: LanguageClient) -> None:
     uri, case = unique_uri("prefetch-ablation.prompt"), "soups-ablation"
     open_document(client, uri, _prompt(case, method="segment_ablation"))
@@ -118,3 +125,34 @@ async def test_methods_that_are_not_batched_are_not_prefetched(client: LanguageC
     assert "prefetched_span" not in result["notes"]
     assert not any(case in params.message for params in client.log_messages[seen:])
     close_document(client, uri)
+
+
+async def test_the_worker_stops_background_jobs_for_any_other_job() -> None:
+    """No model: a running background job sees its cancel event set when a job is submitted,
+    and runs no further than its next check; one still queued never starts."""
+    worker = ModelWorker()
+    started, steps = threading.Event(), [0]
+
+    def background(cancel: threading.Event) -> str:
+        started.set()
+        for _ in range(3000):  # a bound, so that a worker that never stops it fails, not hangs
+            if cancel.wait(0.01):
+                raise Cancelled()
+        return "never stopped"
+
+    def queued(cancel: threading.Event) -> str:
+        steps.append(-1)  # must never run
+        return "ran"
+
+    running = asyncio.ensure_future(worker.submit_background(background))
+    waiting = asyncio.ensure_future(worker.submit_background(queued))
+    await asyncio.get_running_loop().run_in_executor(None, started.wait)
+    assert await worker.submit(lambda: "foreground") == "foreground"
+    with pytest.raises(Cancelled):
+        await running
+    with pytest.raises(Cancelled):
+        await waiting
+    assert -1 not in steps
+    # A background job submitted after the foreground one runs normally.
+    assert await worker.submit_background(lambda cancel: "later") == "later"
+    worker.shutdown()
