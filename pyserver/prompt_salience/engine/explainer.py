@@ -329,7 +329,7 @@ class Explainer:
         batch: int,
         cancel: threading.Event,
     ) -> int:
-        """Compute the response tokens' gradient rows (resuming any done); how many exist."""
+        """Compute the response tokens' gradient rows (resuming any done); how many were new."""
         first, end = 1 + generation.prompt_token_count, len(generation.token_ids)
         if TokenRows.nbytes(first, end, int(self.model.hidden_dim)) > ROWS_MEMORY:
             return 0
@@ -337,11 +337,12 @@ class Explainer:
             self._rows = None  # free the old rows before making new ones
             self._rows = (generation.key, TokenRows(sequence.input_embeddings(), first, end))
         rows = self._rows[1]
+        known = rows.filled
         while not rows.complete:
             if cancel.is_set():
                 raise Cancelled()
             rows.add(*sequence.token_rows(rows.filled, batch))
-        return rows.filled - rows.first
+        return rows.filled - known
 
     def _cached(self, generation: Generation, first: int, end: int) -> bool:
         return all(
@@ -379,7 +380,7 @@ def can_prefetch(method: str) -> bool:
 
 @dataclass
 class Prefetched:
-    """What a prefetch computed: spans scored, and response tokens with gradient rows."""
+    """What a prefetch computed: spans scored, and response tokens given gradient rows."""
 
     spans: int
     rows: int = 0
