@@ -29,6 +29,7 @@ const FIRST_RUN_MS = 8 * 60 * 1000; // JAX import, model load, compilation
 const WARM_MS = 3 * 60 * 1000;
 const PRELOAD_WAIT_MS = 10000; // "the file open 10 s or more before the click"
 const WARM = 'warm click to paint';
+const WARM_ROUNDS = 3; // the machine is noisy: the median is the baseline
 
 function shownPrompt(state: HelperState): HelperState['shown'][number] | undefined {
   return state.shown.find((s) => s.uri.endsWith(PROMPT));
@@ -90,14 +91,17 @@ describe('Editor timings on the menu prompt (printed, never asserted)', { skip: 
   });
 
   it('warm: Run again with the model loaded (highlights cleared first, so the paint shows)', async () => {
-    for (const what of [WARM, `${WARM} (again)`]) {
+    const times: number[] = [];
+    for (let round = 1; round <= WARM_ROUNDS; round += 1) {
       const ran = runs(state());
       await command(page, 'Prompt Salience: Clear Highlights');
       await waitFor('the highlights to go', async () => ((await paintedSignature(page)) === '' ? true : undefined), 10000);
-      const seconds = await timePaint('', () => clickLens(page, RUN_AGAIN, 30000), WARM_MS);
-      record(what, seconds, 'generate 32 tokens + explain, model loaded');
+      times.push(await timePaint('', () => clickLens(page, RUN_AGAIN, 30000), WARM_MS));
+      record(`${WARM} ${round}`, times[times.length - 1], 'generate 32 tokens + explain, model loaded');
       await session.waitForState('the run to be recorded', (s) => runs(s) === ran + 1, 20000);
     }
+    const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
+    record(WARM, median, `median of the ${WARM_ROUNDS} above: the baseline of the ratios`);
   });
 
   it('re-selects a line of the response from its CodeLens, without a new run', async () => {
