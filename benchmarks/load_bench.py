@@ -10,7 +10,9 @@ would not have:
       load / read for each;
   (c) the first generation (32 tokens, menu prompt) and explanation (Grad L2) after a load,
       against the next ones in the same process, without and with `warm_up` between the
-      load and the first run.
+      load and the first run, with the compilations each run needed (fresh compilations plus
+      loads from JAX's persistent cache). The warm-up warms the shapes used last on this
+      machine: on a machine shared with other processes, theirs may be the last.
 
 Usage: .venv/bin/python benchmarks/load_bench.py [--json docs/benchmarks/load-cpu.json]
 """
@@ -132,6 +134,9 @@ def child_load() -> dict[str, float]:
 
 
 def child_first_vs_next(warm: bool) -> dict[str, float]:
+    """Compile counts: XLA compilations plus loads from the persistent cache."""
+    import jax
+
     from prompt_salience.cache_dir import cache_root
     from prompt_salience.engine.case_run import prepare_prompt
     from prompt_salience.engine.explainer import Explainer
@@ -150,16 +155,29 @@ def child_first_vs_next(warm: bool) -> dict[str, float]:
         figures["warmed_programs"] = float(len(warm_up(model, None)))
         figures["warm_up_s"] = time.perf_counter() - start
     explainer = Explainer(model)
+    compiles: list[str] = []
+    jax.monitoring.register_event_duration_secs_listener(
+        lambda name, seconds, **_: (
+            compiles.append(name) if name == "/jax/core/compile/backend_compile_duration" else None
+        )
+    )
+    jax.monitoring.register_event_listener(
+        lambda name, **_: compiles.append(name) if name.endswith("cache_hits") else None
+    )
     for run in ("first", "next"):
+        compiles.clear()
         start = time.perf_counter()
         generation = explainer.generate(prompt.text, 32)
         figures[f"generate_{run}_s"] = time.perf_counter() - start
+        figures[f"generate_{run}_compiles"] = float(len(compiles))
     response = generation.response
     # Two different spans of the same response: the second is not served from a cache.
     for run, span in (("first", CharSpan(0, 6)), ("next", CharSpan(2, 10))):
+        compiles.clear()
         start = time.perf_counter()
         explainer.explain(generation, span, method="grad_l2", granularity="words")
         figures[f"explain_{run}_s"] = time.perf_counter() - start
+        figures[f"explain_{run}_compiles"] = float(len(compiles))
     figures["response_chars"] = float(len(response))
     return figures
 
