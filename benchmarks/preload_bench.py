@@ -79,7 +79,7 @@ def engine_child(runs: int) -> dict[str, Any]:
     return report
 
 
-async def first_click(preload: bool, wait_s: float) -> dict[str, Any]:
+async def first_click(preload: bool, wait_s: float, log: Path | None) -> dict[str, Any]:
     """A fresh server: open the menu prompt, wait, click Run; then click again (warm)."""
     from lsprotocol import types
     from pygls.lsp.client import LanguageClient
@@ -97,9 +97,18 @@ async def first_click(preload: bool, wait_s: float) -> dict[str, Any]:
         state, text = getattr(params, "state", "?"), getattr(params, "text", "?")
         states.append((time.perf_counter() - opened[0], state, text))
 
+    ends: list[str] = []  # progress end messages: "Done in 3.05 s" = the model work alone
+
+    @client.feature(types.PROGRESS)
+    def _progress(params: types.ProgressParams) -> None:
+        value = params.value
+        kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+        if kind == "end":
+            message = value.get("message") if isinstance(value, dict) else value.message
+            ends.append(str(message))
+
     for method in (
         types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-        types.PROGRESS,
         types.WINDOW_LOG_MESSAGE,
         "promptSalience/resultChanged",
     ):
@@ -112,7 +121,7 @@ async def first_click(preload: bool, wait_s: float) -> dict[str, Any]:
     await client.start_io(sys.executable, "-m", "prompt_salience.server")
     assert client._server is not None
     assert client._server.stderr is not None
-    drain = asyncio.ensure_future(_drain(client._server.stderr))
+    drain = asyncio.ensure_future(_drain(client._server.stderr, log))
     await client.initialize_async(
         types.InitializeParams(
             capabilities=types.ClientCapabilities(
@@ -133,6 +142,7 @@ async def first_click(preload: bool, wait_s: float) -> dict[str, Any]:
     clicked = time.perf_counter()
     await client.workspace_execute_command_async(command)
     click_s = time.perf_counter() - clicked
+    click_work = _work_s(ends)
     ready = [at for at, state, _ in states if state == "ready"]
     again = time.perf_counter()
     await client.workspace_execute_command_async(command)
@@ -143,15 +153,25 @@ async def first_click(preload: bool, wait_s: float) -> dict[str, Any]:
     drain.cancel()
     return {
         "click_s": click_s,
+        "click_work_s": click_work,
         "warm_click_s": warm_s,
+        "warm_click_work_s": _work_s(ends),
         "ready_after_open_s": ready[0] if ready else None,
         "states": [f"{at:.1f}s {state}: {text}" for at, state, text in states],
     }
 
 
-async def _drain(stream: asyncio.StreamReader) -> None:
-    while await stream.readline():
-        pass
+def _work_s(ends: list[str]) -> float:
+    """The model work of the last run, as the server timed it ("Done in 3.05 s")."""
+    done = [float(m.split()[-2]) for m in ends if m.startswith("Done in")]
+    return done[-1] if done else float("nan")
+
+
+async def _drain(stream: asyncio.StreamReader, log: Path | None) -> None:
+    """Read the server's stderr (its log), into `log` when given."""
+    with open(log if log is not None else os.devnull, "a", encoding="utf-8") as sink:
+        while line := await stream.readline():
+            sink.write(line.decode(errors="replace"))
 
 
 def main() -> None:
@@ -159,14 +179,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--wait", type=float, default=10.0, help="seconds from open to click")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--server-log", type=Path, default=None, help="append servers' stderr")
     parser.add_argument("--engine-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.engine_only:
         print(json.dumps(engine_runs(args.runs)))
         return
     before = engine_child(args.runs)
-    preloaded = asyncio.run(first_click(True, args.wait))
-    cold = asyncio.run(first_click(False, args.wait))
+    preloaded = asyncio.run(first_click(True, args.wait, args.server_log))
+    cold = asyncio.run(first_click(False, args.wait, args.server_log))
     after = engine_child(args.runs)
     engine_s = statistics.median(before["warm_s"] + after["warm_s"])
     report: dict[str, Any] = {
@@ -183,9 +204,13 @@ def main() -> None:
         "engine_warm_median_s": engine_s,
         "preload_ready_after_open_s": preloaded["ready_after_open_s"],
         "preload_first_click_s": preloaded["click_s"],
+        "preload_first_click_work_s": preloaded["click_work_s"],
         "preload_second_click_s": preloaded["warm_click_s"],
+        "preload_second_click_work_s": preloaded["warm_click_work_s"],
         "no_preload_first_click_s": cold["click_s"],
+        "no_preload_first_click_work_s": cold["click_work_s"],
         "no_preload_second_click_s": cold["warm_click_s"],
+        "no_preload_second_click_work_s": cold["warm_click_work_s"],
         "ratio_preload_first_click_to_engine": preloaded["click_s"] / engine_s,
         "ratio_no_preload_first_click_to_engine": cold["click_s"] / engine_s,
         "ratio_preload_second_click_to_engine": preloaded["warm_click_s"] / engine_s,

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import threading
 from collections.abc import Iterator
@@ -319,18 +318,13 @@ def _quiet(message: str) -> None:
 
 
 def warm_up(model: Any, cancel: threading.Event) -> None:
-    """Run `prompt_salience.models.warm_up.warm_up(model, cancel)` when that module exists
-    (first generation and salience as fast as the next). A failure there is logged only: the
-    model is loaded, and a run works without it."""
-    # WARM-UP CALL SITE: the module is written by another change; until it lands, no warm-up.
+    """(Model worker) Compile and run once the stored programs the model used last
+    (`models/warm_up.py`), so the first run is as fast as the next; `cancel` stops it between
+    programs. A failure is logged only: the model is loaded, and a run works without it."""
+    from ..models.warm_up import warm_up as warm_up_programs  # imports JAX: on the worker only
+
     try:
-        module = importlib.import_module("..models.warm_up", __package__)
-    except ModuleNotFoundError:
-        return
-    try:
-        warmed = module.warm_up(model, cancel)
+        warmed = warm_up_programs(model, cancel)
         logger.info("Warmed up: %s", ", ".join(warmed) if warmed else "nothing stored yet")
-    except Cancelled:
-        raise
     except Exception:
         logger.warning("Warm-up failed; the model is loaded all the same", exc_info=True)
