@@ -329,16 +329,20 @@ describe('Prompt Salience in VS Code (code-server, headless Chromium, real model
   it('cancels a run from the notification', async () => {
     const before = session.state();
     assert.ok(before);
-    await clickLens('\u25b6 Run and explain `quiche-lorraine`', 30000);
+    // The case that never ran: no re-score of an earlier answer (which the edit above starts
+    // after a pause) can replace its Run lens before the click.
+    const runLens = '\u25b6 Run and explain `crepe-suzette`';
+    await clickLens(runLens, 30000);
     const cancel = page.locator('.notifications-toasts .notification-list-item', { hasText: 'Prompt Salience: running' }).locator('.monaco-button', { hasText: 'Cancel' });
     await cancel.waitFor({ timeout: 20000 });
     await shot('cancel-offered');
     await cancel.click();
     const state = await session.waitForState('the run to be cancelled', (s) => s.history.length > before.history.length && s.history[s.history.length - 1].outcome === 'cancelled', 60000);
     assert.equal(runs(state), runs(before) + 1);
-    assert.equal(shownPrompt(state)?.result, null);
+    assert.equal(state.history[state.history.length - 1].case, 'crepe-suzette');
+    assert.notEqual(shownPrompt(state)?.result?.case, 'crepe-suzette', 'the cancelled run shows nothing');
     await page.waitForSelector('.notifications-toasts .notification-list-item:has-text("Prompt Salience: running")', { state: 'detached', timeout: 20000 });
-    await waitForLens('\u25b6 Run and explain `quiche-lorraine`', 30000); // offered again, not "Running…"
+    await waitForLens(runLens, 30000); // offered again, not "Running…"
     await shot('cancelled');
     assert.equal(state.serverState, 'running', 'the server lives on');
   });
