@@ -6,7 +6,7 @@ import { ProtocolError } from '../../src/checkedJson';
 
 /** What the real server sends (tests/lsp/test_preload.py checks the server's side). */
 const ANNOUNCED: Record<string, ModelStateParams> = {
-  loading: { state: 'loading', model: 'gemma3_270m', text: 'loading gemma3_270m\u2026', detail: 'Loading in the background since a prompt file opened; a run waits for it instead of loading the model again.' },
+  loading: { state: 'loading', model: 'gemma3_270m', text: 'loading gemma3_270m\u2026', detail: 'Loading in the background, ahead of the first run; a run waits for it instead of loading the model again.' },
   ready: { state: 'ready', model: 'gemma3_270m', text: 'ready (gemma3_270m)', detail: 'gemma3_270m (float32) is loaded: a run does not wait for a load.' },
   failed: { state: 'failed', model: 'missing', text: 'load failed (missing)', detail: '/nonexistent/preset is not a keras-hub preset folder (no config.json). Fix: Give a folder written by `save_to_preset`, or a preset name.' },
   cancelled: { state: 'cancelled', model: 'b', text: 'load stopped (b)', detail: 'Stopped: the settings name another model.' },

@@ -154,7 +154,7 @@ class Preloader:
         epoch = self._announce(
             loading_state(
                 key,
-                "Loading in the background since a prompt file opened; a run waits for it "
+                "Loading in the background, ahead of the first run; a run waits for it "
                 "instead of loading the model again.",
             )
         )
