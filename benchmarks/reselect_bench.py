@@ -12,16 +12,26 @@ a new generation of the same tokens (a fresh key: nothing cached), timed in this
 Also one jitted call of each batch size (`--call-sizes`: the most a background job delays a
 click), and the lens spans one at a time (what batching saves). One warm-up round (compilation) first.
 
-Usage: .venv/bin/python benchmarks/reselect_bench.py [--rounds 3] [--batch 4] [--json out.json]
+With `--over-lsp` (instead): the same clicks as an editor sends them, over stdio to a real
+server (no model in this process): the run; at once a click on a span no lens offers (it stops
+the prefetch; the click waits for the background call in flight); the prefetch's end (its
+window/logMessage); then a lens click and another span no lens offers (summed rows). Round
+trips, and the worker's own time (progress end "Done in").
+
+Usage: .venv/bin/python benchmarks/reselect_bench.py [--rounds 3] [--batch 2] [--json out.json]
+       .venv/bin/python benchmarks/reselect_bench.py --over-lsp [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import re
 import statistics
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,15 +52,19 @@ def _word(response: str, index: int) -> Any:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=2)
     parser.add_argument(
         "--call-sizes",
         type=lambda v: [int(x) for x in v.split(",")],
         default=[1, 2, 4],
         help="batch sizes of the one-call timings",
     )
+    parser.add_argument("--over-lsp", action="store_true", help="clicks over LSP instead")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    if args.over_lsp:
+        print_report(asyncio.run(over_lsp()), args.json)
+        return
 
     from prompt_salience.cache_dir import cache_root
     from prompt_salience.engine.case_run import RunSettings, prepare_prompt, run_case
@@ -160,6 +174,95 @@ def main() -> None:
         report[f"{name}_over_first"] = median(name, rounds) / first
     report["spans_over_one_at_a_time"] = median("spans", rounds) / statistics.median(serial)
     print_report(report, args.json)
+
+
+async def over_lsp() -> dict[str, Any]:
+    """Round trips of the clicks over stdio to a real server (see the module docstring)."""
+    from lsprotocol import types
+    from pygls.lsp.client import LanguageClient
+
+    client = LanguageClient("reselect-bench", "1")
+    logs: list[str] = []
+    done_in: list[float] = []  # the worker's own time per request, from its progress end
+    client.feature(types.WINDOW_LOG_MESSAGE)(lambda p: logs.append(p.message))
+    client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)(lambda p: None)
+    for method in ("textDocument/publishDiagnostics", "promptSalience/resultChanged"):
+        client.feature(method)(lambda p: None)
+    for method in ("promptSalience/modelState", types.WINDOW_SHOW_MESSAGE):
+        client.feature(method)(lambda p: None)
+
+    @client.feature(types.PROGRESS)
+    def _progress(params: Any) -> None:
+        value = params.value if isinstance(params.value, dict) else vars(params.value)
+        message = str(value.get("message") or "")
+        if value.get("kind") == "end" and message.startswith("Done in"):
+            done_in.append(float(message.split()[2]))
+
+    await client.start_io(sys.executable, "-m", "prompt_salience.server")
+    assert client._server is not None
+    assert client._server.stderr is not None
+    drain = asyncio.ensure_future(_drain(client._server.stderr))  # a full pipe would block it
+    capabilities = types.ClientCapabilities(
+        window=types.WindowClientCapabilities(work_done_progress=True)
+    )
+    await client.initialize_async(types.InitializeParams(capabilities=capabilities))
+    client.initialized(types.InitializedParams())
+    text = PROMPT.read_text(encoding="utf-8")
+    uri = PROMPT.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "prompt", 1, text))
+    )
+
+    async def command(name: str, argument: dict[str, Any]) -> tuple[float, Any]:
+        started = time.perf_counter()
+        params = types.ExecuteCommandParams(f"promptSalience.{name}", [argument])
+        result = await client.workspace_execute_command_async(params)
+        return time.perf_counter() - started, result
+
+    async def prefetched() -> float:
+        started = time.perf_counter()
+        while not any(m.startswith("Prefetched") for m in logs):
+            await asyncio.sleep(0.05)
+        return time.perf_counter() - started
+
+    def word(response: str, index: int) -> dict[str, Any]:
+        found = list(re.finditer(r"\w+", response))[index]  # ASCII here: code points = UTF-16
+        return {"uri": uri, "case": CASE, "start": found.start(), "end": found.end()}
+
+    await command("run", {"uri": uri, "case": CASE})  # load, compile
+    await prefetched()  # compile the prefetch's programs
+    logs.clear()
+    report: dict[str, Any] = {"prompt": f"{PROMPT.name} ({CASE}), over LSP (stdio)"}
+    report["run_s"], run = await command("run", {"uri": uri, "case": CASE})
+    report["run_worker_s"] = done_in[-1]
+    response = run.response if hasattr(run, "response") else run["response"]
+    report["click_at_once_s"], _ = await command("explainSpan", word(response, 1))
+    report["click_at_once_worker_s"] = done_in[-1]
+    report["prefetch_wall_s"] = await prefetched()
+    line = next(m for m in re.finditer(r"[^\n]+", response) if m.group().strip())
+    lens = {"uri": uri, "case": CASE, "start": line.start(), "end": line.end()}
+    report["lens_click_s"], lensed = await command("explainSpan", lens)
+    notes = lensed.notes if hasattr(lensed, "notes") else lensed["notes"]
+    report["lens_click_notes"] = ", ".join(
+        sorted(notes._asdict() if hasattr(notes, "_asdict") else notes)
+    )
+    report["summed_click_s"], summed = await command("explainSpan", word(response, 2))
+    notes = summed.notes if hasattr(summed, "notes") else summed["notes"]
+    report["summed_click_notes"] = ", ".join(
+        sorted(notes._asdict() if hasattr(notes, "_asdict") else notes)
+    )
+    report["lens_over_click_at_once"] = report["lens_click_s"] / report["click_at_once_s"]
+    report["summed_over_click_at_once"] = report["summed_click_s"] / report["click_at_once_s"]
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    drain.cancel()
+    return report
+
+
+async def _drain(stream: asyncio.StreamReader) -> None:
+    while await stream.readline():
+        pass
 
 
 if __name__ == "__main__":

@@ -289,7 +289,7 @@ class Explainer:
         *,
         method: str,
         cancel: threading.Event,
-        batch: int = 4,
+        batch: int = 2,
         token_rows: bool = True,
     ) -> Prefetched:
         """Fill the cache with the gradient methods' scores of `spans` (response offsets), so
@@ -298,6 +298,8 @@ class Explainer:
         `method` that is not a gradient method (those cost a pass per span and option).
 
         `batch` spans (or rows) per jitted call: one forward pass and `batch` backward passes.
+        A click waits for the call in flight: on a 2-core CPU one call of 2 costs 1.4x a first
+        explanation, of 4 2.3x (docs/benchmarks/reselect-cpu.txt); bigger batches finish sooner.
         Raises Cancelled at the first check after `cancel` is set; what is done stays done."""
         if not can_prefetch(method):
             return Prefetched(spans=0)
@@ -345,6 +347,10 @@ class Explainer:
         return rows.filled - known
 
     def _cached(self, generation: Generation, first: int, end: int) -> bool:
+        """Whether both gradient methods can answer [first, end) without the model."""
+        objective = self._objectives.get((generation.key, first, end))
+        if objective is not None and objective.known_value is not None:
+            return True  # its backward pass is memoized (the run's own span)
         return all(
             _cache_key(generation, first, end, method, None) in self._cache
             for method in BATCHED_METHODS
