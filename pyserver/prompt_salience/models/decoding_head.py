@@ -104,9 +104,12 @@ def greedy_token(
     if low is None:
         return jnp.argmax(_logits(embeddings, hidden, soft_cap)).astype(jnp.int32)
 
-    h32 = hidden.astype(jnp.float32)
+    # Tied to this step's hidden state: inside the decoding loop XLA would otherwise hoist the
+    # conversion out of the loop and write (then read, every step) a float32 copy of the head.
+    barrier: Any = jax.lax.optimization_barrier  # untyped in jax
+    rough_weights, h32 = barrier((low.weights, hidden.astype(jnp.float32)))
     # One fused pass over the copy: each logit within `error` of its float32 value.
-    rough = jnp.sum(low.weights.astype(jnp.float32) * h32, axis=1)
+    rough = jnp.sum(rough_weights.astype(jnp.float32) * h32, axis=1)
     error = low.error_norms * jnp.linalg.norm(h32)
     candidates = _top_candidates(rough, CANDIDATES)
     top = jnp.take(rough, candidates)
