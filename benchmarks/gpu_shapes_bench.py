@@ -117,6 +117,21 @@ def peak_gb() -> float | None:
     return float(stats["peak_bytes_in_use"]) / 2**30
 
 
+def memory_fits(step: str, needed_gb: float) -> bool:
+    """(Child) whether `needed_gb` more fits on the device; if not, say so (the step is
+    skipped). Always true where the backend keeps no statistics."""
+    import jax
+
+    stats = jax.devices()[0].memory_stats() or {}
+    if "bytes_limit" not in stats:
+        return True
+    free_gb = (stats["bytes_limit"] - stats.get("bytes_in_use", 0)) / 2**30
+    if needed_gb <= free_gb:
+        return True
+    emit({"step": step, "skipped": f"needs about {needed_gb:.0f} GB, {free_gb:.0f} GB free"})
+    return False
+
+
 def timed_runs(fn: Callable[[], Any], repeats: int) -> tuple[float, float, Any]:
     """(first call, median of the next `repeats`, the first call's value)."""
     start = time.perf_counter()
@@ -193,7 +208,11 @@ def child(shape: str, length: int, smoke: bool, deadline: float) -> None:
                 "peak_gb": peak_gb(),
             }
         )
-    if fits("lit_style", 1.5 * first + 3 * repeats * median):
+    # The baseline's full-vocabulary logits, their log-softmax and gradient: float32 (T, vocab).
+    logits_gb = 3 * length * config["vocabulary_size"] * 4 / 2**30
+    if fits("lit_style", 1.5 * first + 3 * repeats * median) and memory_fits(
+        "lit_style", logits_gb
+    ):
         value_and_grad = lit_style(model)
         mask = np.zeros((length,), np.float32)
         mask[first_explained:] = 1
