@@ -3,10 +3,11 @@
 keras-hub's `EinsumDense` computes the query ('btd,ndh->btnh') and attention output
 ('btnh,nhd->btd') projections as einsums that XLA's CPU backend lowers to a transpose of the
 whole kernel followed by a plain dot: for one decoded token, each layer then copies its two
-largest attention kernels before reading them, and the decode step reads about twice the
-attention weights it needs. Here the same maths is written as dots on the stored layouts (a
-batched dot per query head, a reshape of the output kernel), and the norms and rotary
-embedding are keras-hub's own layers, so the function follows the backbone's configuration.
+largest attention kernels before reading them (162 transposes per step for Gemma 3 270M).
+Here the same maths is written as dots on the stored layouts (a batched dot per query head, a
+reshape of the output kernel), and the norms and rotary embedding are keras-hub's own layers,
+so the function follows the backbone's configuration. The 18 layers of one decoded token took
+39 ms against 119 ms through keras-hub's blocks (benchmarks/generation_bench.py).
 
 Text-only Gemma 3 (no vision tokens, no padding inside the cache): what greedy decoding feeds.
 The caller runs this inside the keras `StatelessScope` that maps the weights.
