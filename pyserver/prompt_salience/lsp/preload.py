@@ -13,8 +13,9 @@ draws them in its status bar.
 - The loader has no cancel of its own: a preload stops at its next step (its next progress
   report). The converted model is written atomically, so stopping never leaves half a cache.
 - Once loaded (state `ready`), the model is warmed up in a job of its own (`models/warm_up.py`:
-  the stored programs it used last, so the first run is as fast as the next). Any model work
-  or new preload stops the warm-up between two programs: a click never waits for more.
+  the stored programs it used last, so the first run is as fast as the next), as the worker's
+  background work: any job submitted later (a run, a new preload) stops it between two
+  programs, so a click never waits for more.
 - Only the model the user's or workspace's settings name is preloaded, never one that a file's
   front-matter names: opening a file must not make the server load (or fetch) what it asks for.
 - A preload never takes the server down: a failure is a state and a log line; the user's own
@@ -101,7 +102,6 @@ class Preloader:
         self._server = server
         self._loop: asyncio.AbstractEventLoop | None = None
         self._current: _Preload | None = None  # the preload in flight
-        self._warming: threading.Event | None = None  # stops the warm-up after it
         self._epoch = 0  # announcements so far: a preload shows its outcome if none came since
         self._tasks: set[asyncio.Task[None]] = set()
         self.state: ModelStateParams | None = None  # the last state sent
@@ -148,7 +148,6 @@ class Preloader:
         if self._server.worker.loaded_key == key:
             self._announce(ready_state(key))
             return
-        self._stop_warm_up()
         preload = _Preload(key)
         self._current = preload
         epoch = self._announce(
@@ -170,10 +169,8 @@ class Preloader:
             self._stop(current, f"a run needs {key.spec.label}")
 
     def tell_waiting(self, progress: WorkProgress) -> None:
-        """Before any model work: stop the warm-up (the work goes first); say in its progress
-        that it waits for the preload in flight, if any (it does not load a second copy)."""
+        """Say in a run's progress that it waits for the preload in flight (no second load)."""
         self._on_loop()
-        self._stop_warm_up()
         current = self._current
         if current is not None and not current.cancel.is_set():
             label = current.key.spec.label
@@ -181,7 +178,6 @@ class Preloader:
 
     def shutdown(self) -> None:
         """Stop the preload in flight at its next step, so the process can leave."""
-        self._stop_warm_up()
         if self._current is not None:
             self._current.cancel.set()
 
@@ -228,28 +224,22 @@ class Preloader:
             await self._warm_up(preload.key)
 
     async def _warm_up(self, key: ModelKey) -> None:
-        """Warm the model up in a job of its own, after the load: a run that waited for the load
-        goes first, and any run or preload that comes later stops it (`_stop_warm_up`)."""
-        stop = self._warming = threading.Event()
+        """Warm the model up as background work, after the load: a run that waited for the load
+        goes first, and any job submitted later (a run, a new preload) stops it."""
         worker = self._server.worker
 
-        def job() -> None:
-            if stop.is_set() or worker.loaded_key != key:
+        def job(stop: threading.Event) -> None:
+            if worker.loaded_key != key:
                 return
             loaded = worker.explainer(key, self._server.settings.max_length, _quiet, stop)
             warm_up(loaded.model, stop)
 
         try:
-            await worker.submit(job)
+            await worker.submit_background(job)
+        except Cancelled:
+            logger.info("Warm-up stopped: other work came")
         except Exception:
             logger.warning("Warm-up failed; the model is loaded all the same", exc_info=True)
-        finally:
-            if self._warming is stop:
-                self._warming = None
-
-    def _stop_warm_up(self) -> None:
-        if self._warming is not None:
-            self._warming.set()
 
     def _load(self, preload: _Preload) -> bool:
         """(Model worker) Load the model; stop at a step once cancelled. Whether it loaded it
