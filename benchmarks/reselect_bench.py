@@ -10,7 +10,7 @@ a new generation of the same tokens (a fresh key: nothing cached), timed in this
   rows      the prefetch's second part: every response token's gradient rows;
   summed    another span no lens offers (the third word), summed from the rows.
 Also one jitted call of each batch size (`--call-sizes`: the most a background job delays a
-click), and the lens spans one at a time (what batching saves). One warm-up round (compilation) first.
+click), and the prefetched spans one at a time (what batching saves). One warm-up round first.
 
 With `--over-lsp` (instead): the same clicks as an editor sends them, over stdio to a real
 server (no model in this process): the run; at once a click on a span no lens offers (it stops
@@ -88,6 +88,10 @@ def main() -> None:
     response = run.generation.response
     spans = lens_spans(response, default)
     lenses = [s for s in spans if s != default]
+    # The spans a prefetch computes: one per token range, less the run's own (memoized).
+    ranges = {run.generation.span_tokens(s): s for s in reversed(spans)}
+    ranges.pop(run.generation.span_tokens(default), None)
+    computed = list(ranges.values())
     view = {"method": settings.method, "granularity": settings.granularity}
     never = threading.Event()
 
@@ -137,9 +141,9 @@ def main() -> None:
         return out
 
     def one_at_a_time(key: int) -> float:
-        """The lens spans explained one by one (no batching), with both gradient methods."""
+        """The spans a prefetch computes, explained one by one instead (no batching)."""
         generation = dataclasses.replace(run.generation, key=key)
-        return timed(lambda: [explainer.explain(generation, s, **view) for s in spans])
+        return timed(lambda: [explainer.explain(generation, s, **view) for s in computed])
 
     one_round(10_000)  # warm-up: compile every shape
     one_call_each(10_001)
@@ -159,6 +163,7 @@ def main() -> None:
         "tokens_total": tokens,
         "response_tokens": tokens - 1 - run.generation.prompt_token_count,
         "lens_spans_distinct": distinct,
+        "spans_prefetched": len(computed),
         "batch": args.batch,
         "rounds": args.rounds,
     }
@@ -169,7 +174,7 @@ def main() -> None:
         for kind in ("span", "rows"):
             report[f"{kind}_call_{size}_s"] = median(f"{kind}_call_{size}", calls)
             report[f"{kind}_call_{size}_over_first"] = median(f"{kind}_call_{size}", calls) / first
-    report["lens_one_at_a_time_s"] = statistics.median(serial)
+    report["spans_one_at_a_time_s"] = statistics.median(serial)
     for name in ("other", "lens", "summed", "spans", "rows"):
         report[f"{name}_over_first"] = median(name, rounds) / first
     report["spans_over_one_at_a_time"] = median("spans", rounds) / statistics.median(serial)
