@@ -148,9 +148,11 @@ def main() -> None:
     one_round(10_000)  # warm-up: compile every shape
     one_call_each(10_001)
     one_at_a_time(10_002)
-    rounds = [one_round(20_000 + r) for r in range(args.rounds)]
-    calls = [one_call_each(30_000 + r) for r in range(args.rounds)]
-    serial = [one_at_a_time(40_000 + r) for r in range(args.rounds)]
+    rounds, calls, serial = [], [], []
+    for r in range(args.rounds):  # interleaved, so that a change of load hits all alike
+        rounds.append(one_round(20_000 + r))
+        calls.append(one_call_each(30_000 + r))
+        serial.append(one_at_a_time(40_000 + r))
 
     def median(name: str, rows: list[dict[str, float]]) -> float:
         return statistics.median(r[name] for r in rows)
