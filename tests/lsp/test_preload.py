@@ -33,6 +33,7 @@ SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "prompt_salien
 TEXT = "---\nvars:\n  dish: Onion soup\n---\nSuggestion: {{dish}}\nAnalysis:\n"
 LOAD_TIMEOUT_S = 600  # a load on a busy 2-core machine
 REQUEST_CANCELLED = -32800
+DOTPROMPT = '---\ninput:\n  schema:\n    name: string\n---\n{{role "system"}}\nHi {{name}}\n'
 
 
 @pytest_lsp.fixture(scope="module", loop_scope="module", config=SERVER)
@@ -122,6 +123,11 @@ async def test_opening_a_prompt_file_loads_the_model_and_the_run_finds_it(
     _configure(client, preloadModel=True, model="a:gemma3_270m")
     await asyncio.sleep(0.2)
     assert _seen(client, 0) == [("idle", "")], "no prompt file is open: nothing to preload yet"
+    dotprompt = unique_uri("preload-dotprompt.prompt")
+    open_document(client, dotprompt, DOTPROMPT)
+    await diagnostics_for(client, dotprompt)
+    close_document(client, dotprompt)
+    assert _seen(client, 0) == [("idle", "")], "another tool's file (Dotprompt) preloads nothing"
     uri = unique_uri("preload-open.prompt")
     open_document(client, uri, TEXT)
     try:

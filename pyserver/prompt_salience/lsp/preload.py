@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Cancelled, PromptSalienceError
 from ..models.model_spec import parse_model_spec
+from ..prompt.foreign_formats import ForeignFileError
 from .protocol import MODEL_STATE_NOTIFICATION, ModelStateParams
 
 if TYPE_CHECKING:
@@ -127,7 +128,11 @@ class Preloader:
         current = self._current
         if current is not None and not settings.preload_model:
             self._stop(current, "preloading was turned off (promptSalience.preloadModel)")
-        wanted = self._server.documents or self._server.worker.loaded_key or self._current
+        ours = any(
+            not isinstance(self._server.parse(d).error, ForeignFileError)
+            for d in self._server.documents.values()
+        )
+        wanted = ours or self._server.worker.loaded_key or self._current
         if settings.preload_model and wanted:
             self.start()
 

@@ -16,6 +16,7 @@ from lsprotocol.types import (
     DidOpenTextDocumentParams,
 )
 
+from ...prompt.foreign_formats import ForeignFileError
 from ..language_server import PromptSalienceServer
 from ..open_documents import OpenDocument, is_prompt_document
 
@@ -27,7 +28,8 @@ def register(server: PromptSalienceServer) -> None:
 
 
 def did_open(ls: PromptSalienceServer, params: DidOpenTextDocumentParams) -> None:
-    """Track `.prompt` and `.jsonl` documents (others are ignored); preload the model."""
+    """Track `.prompt` and `.jsonl` documents (others are ignored); preload the model when the
+    file is ours."""
     item = params.text_document
     if not is_prompt_document(item.uri, item.language_id):
         return
@@ -43,7 +45,8 @@ def did_open(ls: PromptSalienceServer, params: DidOpenTextDocumentParams) -> Non
     )
     ls.documents[item.uri] = document
     ls.schedule_diagnostics(document)
-    ls.preloader.document_opened()
+    if not isinstance(ls.parse(document).error, ForeignFileError):  # not Dotprompt's, say
+        ls.preloader.document_opened()
 
 
 def did_change(ls: PromptSalienceServer, params: DidChangeTextDocumentParams) -> None:
