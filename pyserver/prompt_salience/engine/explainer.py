@@ -298,8 +298,8 @@ class Explainer:
         `method` that is not a gradient method (those cost a pass per span and option).
 
         `batch` spans (or rows) per jitted call: one forward pass and `batch` backward passes.
-        A click waits for the call in flight: on a 2-core CPU one call of 2 costs 1.4x a first
-        explanation, of 4 2.3x (docs/benchmarks/reselect-cpu.txt); bigger batches finish sooner.
+        A click waits for the call in flight: on a 2-core CPU one call of 2 costs 1.7x a first
+        explanation, of 4 2.4x (docs/benchmarks/reselect-cpu.txt); bigger batches finish sooner.
         Raises Cancelled at the first check after `cancel` is set; what is done stays done."""
         if not can_prefetch(method):
             return Prefetched(spans=0)
