@@ -201,6 +201,12 @@ class Settings:
         "Load the model these settings name in the background as soon as a prompt file opens, "
         "so the first run does not wait for it (never a model named by a file's front-matter).",
     )
+    prefetch_spans: bool = setting(
+        True,
+        "After a run, compute in the background the salience of the response's lines and "
+        "sentences, then of each response token, so that choosing another span shows at once "
+        "(gradient methods; the lowest priority: any request stops it).",
+    )
     rescore_on_edit: bool = setting(
         True,
         "After an edit and a pause in typing, force the pinned response (else the last one) as "

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from lsp_helpers import close_document, execute, open_document, unique_uri, utf16_len
+from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from prompt_salience.errors import Cancelled
@@ -125,6 +126,30 @@ async def test_methods_that_are_not_batched_are_not_prefetched(client: LanguageC
     assert "prefetched_span" not in result["notes"]
     assert not any(case in params.message for params in client.log_messages[seen:])
     close_document(client, uri)
+
+
+@pytest.mark.model
+async def test_the_setting_turns_the_prefetch_off(client: LanguageClient) -> None:
+    uri, case = unique_uri("prefetch-off.prompt"), "soups-not-prefetched"
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(
+            settings={"promptSalience": {"maxNewTokens": 8, "prefetchSpans": False}}
+        )
+    )
+    try:
+        open_document(client, uri, _prompt(case))
+        seen = len(client.log_messages)
+        run = await asyncio.wait_for(execute(client, "promptSalience.run", {"uri": uri}), 300)
+        start, end = _client_lines(run["response"])[-1]
+        result = await _explain(client, uri, case, start, end)
+        assert "prefetched_span" not in result["notes"]
+        assert "summed_token_rows" not in result["notes"]
+        assert not any(case in params.message for params in client.log_messages[seen:])
+    finally:
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"promptSalience": {"maxNewTokens": 8}})
+        )
+        close_document(client, uri)
 
 
 async def test_the_worker_stops_background_jobs_for_any_other_job() -> None:

@@ -46,7 +46,7 @@ def schedule_prefetch(server: PromptSalienceServer, explanation: Explanation) ->
         return
     from ..engine.explainer import can_prefetch  # JAX: already loaded, since a result exists
 
-    if not can_prefetch(result.method):
+    if not server.settings.prefetch_spans or not can_prefetch(result.method):
         return
     shift = len(result.prompt)
     explained = CharSpan(result.span.start - shift, result.span.end - shift)

@@ -109,6 +109,10 @@ NOTE_MEANINGS = {
         "log-likelihood between the baseline and the prompt; small is good, large asks for "
         "more steps"
     ),
+    "prefetched_span": "computed in the background after the run, before this span was chosen",
+    "summed_token_rows": (
+        "summed from each response token's gradient, computed in the background after the run"
+    ),
 }
 
 
