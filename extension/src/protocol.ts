@@ -9,6 +9,7 @@
  */
 
 import { array, boolean, integer, number, object, optional, ProtocolError, string } from './checkedJson';
+import { type LensSpan, parseLensSpans } from './lensSpans';
 
 export { ProtocolError } from './checkedJson';
 
@@ -119,6 +120,8 @@ export interface ExplanationResult {
   response: string;
   responseIsGenerated: boolean;
   responseTokens: TextSpan[];
+  /** The spans the response view offers as lenses (the server prefetches them), see lensSpans.ts. */
+  lensSpans: LensSpan[];
   span: TextSpan;
   spanText: string;
   scale: ColourScaleInfo;
@@ -259,6 +262,7 @@ export function parseExplanationResult(value: unknown): ExplanationResult {
     response,
     responseIsGenerated: o.responseIsGenerated === undefined ? true : boolean(o, 'responseIsGenerated', where),
     responseTokens: o.responseTokens === undefined ? [] : array(o, 'responseTokens', where, parseTextSpan),
+    lensSpans: parseLensSpans(o, where, response.length),
     span: parseTextSpan(o.span, `${where}.span`),
     spanText: string(o, 'spanText', where),
     scale: parseScale(o.scale, `${where}.scale`),

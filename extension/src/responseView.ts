@@ -1,14 +1,15 @@
 /**
  * The read-only response view beside the prompt: the response, its explained span outlined,
- * the response's own context coloured, and a legend. Selecting text in it (or clicking a line's
- * CodeLens) explains that span instead.
+ * the response's own context coloured, and a legend. Selecting text in it (or clicking one of
+ * the CodeLenses the server offers: a line, or a sentence of a longer line) explains that span.
  */
 
 import * as vscode from 'vscode';
 
+import { responseLenses } from './lensSpans';
 import type { Painter } from './painter';
 import type { ExplanationResult, TextSpan } from './protocol';
-import { type ResponseView, responseLines, responseView, selectionToSpan, shorten } from './salienceRanges';
+import { type ResponseView, responseView, selectionToSpan } from './salienceRanges';
 
 export const RESPONSE_SCHEME = 'prompt-salience-response';
 const SELECTION_DELAY_MS = 500;
@@ -173,14 +174,10 @@ export class ResponseViews implements vscode.TextDocumentContentProvider, vscode
       return [];
     }
     const { result } = shown;
-    return responseLines(result.response).map((span) => {
-      const explained = span.start === result.span.start && span.end === result.span.end;
+    // The server's spans (it prefetched them): view offsets are response offsets.
+    return responseLenses(result).map(({ span, title }) => {
       const range = new vscode.Range(document.positionAt(span.start), document.positionAt(span.start));
-      return new vscode.CodeLens(range, {
-        title: explained ? '\u25cf Explained' : `Explain "${shorten(result.response.slice(span.start, span.end), 40)}"`,
-        command: 'promptSalience.explainResponseSpan',
-        arguments: [result.uri, result.case, span],
-      });
+      return new vscode.CodeLens(range, { title, command: 'promptSalience.explainResponseSpan', arguments: [result.uri, result.case, span] });
     });
   }
 

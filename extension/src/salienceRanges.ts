@@ -92,21 +92,6 @@ export function codePointOffset(text: string, offset: number): number {
   return [...text.slice(0, offset)].length;
 }
 
-/** The response's non-blank lines, without their surrounding spaces, as [start, end) spans. */
-export function responseLines(response: string): TextSpan[] {
-  const spans: TextSpan[] = [];
-  const pattern = /[^\r\n]+/g;
-  for (let match = pattern.exec(response); match !== null; match = pattern.exec(response)) {
-    const lead = match[0].length - match[0].trimStart().length;
-    const trimmed = match[0].trim();
-    if (trimmed.length > 0) {
-      const start = match.index + lead;
-      spans.push({ start, end: start + trimmed.length });
-    }
-  }
-  return spans;
-}
-
 /** The read-only response view: the response itself first (so view offsets are response
  * offsets), then a footer saying what is explained, and the legend with coloured swatches. */
 export interface ResponseView {

@@ -8,7 +8,6 @@ import {
   offsetToPosition,
   positionToOffset,
   promptBucketRanges,
-  responseLines,
   responseView,
   selectionToSpan,
   SWATCH,
@@ -144,10 +143,5 @@ describe('the response view', () => {
     assert.deepEqual(selectionToSpan(view, lineEnd + 1, start - 1), { start, end: lineEnd });
     assert.equal(selectionToSpan(view, view.responseLength + 5, view.responseLength + 20), undefined);
     assert.equal(selectionToSpan(view, lineEnd, lineEnd + 1), undefined);
-  });
-
-  it('lists the non-blank response lines', () => {
-    const lines = responseLines(result.response).map((s) => result.response.slice(s.start, s.end));
-    assert.deepEqual(lines, ["it has cheese in it, which you don't like.", 'Recommendation: You have to try it.', "Taste-likes: I've a sweet"]);
   });
 });

@@ -115,6 +115,17 @@ class TextSpan:
 
 
 @attrs.define
+class LensSpan:
+    """A response span the response view offers as a CodeLens, in position-encoding units.
+    `kind`: "line" (each non-blank line) or "sentence" (each sentence of a line that holds
+    more than one). The server prefetches exactly these, so a click on one is answered fast."""
+
+    start: int
+    end: int
+    kind: str  # "line" | "sentence"
+
+
+@attrs.define
 class LegendEntry:
     """One colour bucket: scores in [low, high] are drawn in `colour` (`#rrggbbaa`; None = no
     colour), or in the editor's theme colour `theme_colour` when given (at the default
@@ -187,6 +198,7 @@ class ExplanationResult:
     response: str
     response_is_generated: bool
     response_tokens: list[TextSpan]
+    lens_spans: list[LensSpan]  # lines first, then sentences; see `result_view.lens_pieces`
     span: TextSpan
     span_text: str
     scale: ColourScaleInfo

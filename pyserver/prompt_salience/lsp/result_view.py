@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..engine.segmentation import segment_text
 from ..report.colour_scale import ZERO_FRACTION, ColourScale
+from ..results import CharSpan
 from .explanations import Explanation
 from .open_documents import OpenDocument
 from .positions import TextUnits
@@ -11,6 +12,7 @@ from .protocol import (
     ColourScaleInfo,
     ExplanationResult,
     LegendEntry,
+    LensSpan,
     Rescore,
     SegmentScore,
     TextSpan,
@@ -60,6 +62,10 @@ def explanation_result(
         response_is_generated=result.response_is_generated,
         response_tokens=[
             response_span(s.start, s.end) for s in result.token_spans if s.start >= prompt_length
+        ],
+        lens_spans=[
+            LensSpan(units.to_units(span.start), units.to_units(span.end), kind)
+            for kind, span in lens_pieces(result.response)
         ],
         span=response_span(result.span.start, result.span.end),
         span_text=result.span_text,
@@ -116,6 +122,18 @@ def response_pieces(response: str, granularity: str) -> list[tuple[int, int]]:
     return [
         (s.start, s.end)
         for s in segment_text(response, granularity, token_spans=(), prompt_length=0)
+    ]
+
+
+def lens_pieces(response: str) -> list[tuple[str, CharSpan]]:
+    """The response spans the response view offers as lenses (code points), with their kind:
+    each non-blank line, then each sentence of a line that holds more than one (a one-sentence
+    line is offered once, as a line). The background prefetch scores exactly these."""
+    lines = [CharSpan(a, b) for a, b in response_pieces(response, "lines")]
+    whole = set(lines)
+    sentences = [CharSpan(a, b) for a, b in response_pieces(response, "sentences")]
+    return [("line", span) for span in lines] + [
+        ("sentence", span) for span in sentences if span not in whole
     ]
 
 

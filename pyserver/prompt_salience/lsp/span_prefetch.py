@@ -1,6 +1,7 @@
 """Lens spans ready before they are clicked: after a result is filed, the model worker scores
-the response's lines and sentences (the spans the response view offers) and the explained span
-in the background, then every response token's gradient rows, so that other spans are sums.
+the explained span and the spans the response view offers (`result_view.lens_pieces`: the
+result's `lens_spans`) in the background, then every response token's gradient rows, so that
+other spans are sums.
 
 Lowest priority: any job submitted to the worker stops it between two jitted calls (see
 `worker.ModelWorker.submit_background`). It never loads a model, and a failure is only logged.
@@ -19,7 +20,7 @@ from lsprotocol.types import LogMessageParams, MessageType
 
 from ..errors import Cancelled
 from ..results import CharSpan
-from .result_view import response_pieces
+from .result_view import lens_pieces
 
 if TYPE_CHECKING:
     from ..engine.explainer import Explainer, Prefetched
@@ -32,11 +33,8 @@ _tasks: set[asyncio.Task[None]] = set()  # keeps each prefetch alive until it en
 
 def lens_spans(response: str, explained: CharSpan) -> list[CharSpan]:
     """The response spans worth having ready (response offsets): the explained one first, then
-    each line, then each sentence."""
-    spans = [explained]
-    for granularity in ("lines", "sentences"):
-        spans += [CharSpan(a, b) for a, b in response_pieces(response, granularity)]
-    return list(dict.fromkeys(spans))
+    the result's lens spans (each once)."""
+    return list(dict.fromkeys([explained, *(span for _, span in lens_pieces(response))]))
 
 
 def schedule_prefetch(server: PromptSalienceServer, explanation: Explanation) -> None:
