@@ -5,7 +5,8 @@ One jitted value-and-grad (engine_bench's figure (f): 200 tokens of the menu pro
 per-thunk trace). Each compiled HLO instruction's time is put in a class: matrix products
 (a dot, alone or fused), elementwise / reduction fusions, copies and transposes, other. Also
 timed in the same run, taking turns: the dense matmul rate (1024^3, as engine_bench) and the
-rate of the model's own products (224 x 640 x 2048, the feed-forward's shape at this length).
+rate of the feed-forward's product (M x 640 x 2048) for M = 224 rows (this length's bucket) up
+to 2,048. Wall and CPU seconds both: on a shared machine CPU time is the steadier figure.
 
 Usage: .venv/bin/python benchmarks/kernel_profile.py [--repeats 5] [--json out.json]
 """
@@ -35,16 +36,34 @@ LENGTH, SPAN = 200, 10
 
 
 def turns(calls: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
-    """Median seconds of each call, the calls taking turns (one warm-up each)."""
+    """Median wall seconds of each call, and (`<name>_cpu`) median CPU seconds of this
+    process, the calls taking turns (one warm-up each). CPU time leaves out the time other
+    processes hold the cores, which on a shared machine is most of the wall time."""
     times: dict[str, list[float]] = {name: [] for name in calls}
+    cpu: dict[str, list[float]] = {name: [] for name in calls}
     for fn in calls.values():
         fn()
     for _ in range(repeats):
         for name, fn in calls.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             fn()
             times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(seconds) for name, seconds in times.items()}
+            cpu[name].append(time.process_time() - start_cpu)
+    out = {name: statistics.median(seconds) for name, seconds in times.items()}
+    out.update({f"{name}_cpu": statistics.median(seconds) for name, seconds in cpu.items()})
+    return out
+
+
+def instruction_sources(hlo: str) -> dict[str, str]:
+    """Each instruction name -> the JAX operation it came from (its `op_name`, digits as N),
+    with the last two parts of the path: e.g. `transpose(jvp(query))/btd,ndh->btnh`."""
+    sources = {}
+    for match in re.finditer(
+        r"^\s*(?:ROOT )?%?([\w.\-]+) = [^\n]*?op_name=\"([^\"]*)\"", hlo, re.M
+    ):
+        path = re.sub(r"\d+", "N", match.group(2)).split("/")
+        sources[match.group(1)] = "/".join(path[-2:])
+    return sources
 
 
 def instruction_classes(hlo: str) -> dict[str, str]:
@@ -73,7 +92,9 @@ def instruction_classes(hlo: str) -> dict[str, str]:
 
 
 def profile(fn: Callable[[], Any], calls: int) -> dict[str, float]:
-    """Seconds per call spent in each compiled instruction (XLA's per-thunk trace events)."""
+    """Seconds per call in each compiled instruction (XLA's per-thunk trace events): the
+    least over `calls` calls, so that a thunk that lost its core to another process counts
+    at the speed it runs when it has one."""
     import jax
     from jax.profiler import ProfileData
 
@@ -83,21 +104,23 @@ def profile(fn: Callable[[], Any], calls: int) -> dict[str, float]:
                 fn()
         path = sorted(glob.glob(f"{folder}/**/*.xplane.pb", recursive=True))[-1]
         data = ProfileData.from_file(path)
-    totals: collections.Counter[str] = collections.Counter()
+    durations: dict[str, list[float]] = collections.defaultdict(list)
     for plane in data.planes:
         for line in plane.lines:
             if not line.name.startswith("tf_XLA"):
                 continue
             for event in line.events:
-                if not event.name.startswith(("end:", "Thunk", "Threadpool")):
-                    totals[event.name] += event.duration_ns / 1e9 / calls
-    return dict(totals)
+                if not event.name.startswith(("end:", "Thunk", "Threadpool", "Slinky")):
+                    durations[event.name].append(event.duration_ns / 1e9)
+    # An instruction runs once per call (no loops in this program): the least of its runs.
+    return {name: min(seconds) for name, seconds in durations.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--hlo", type=Path, help="write the compiled HLO here")
     args = parser.parse_args()
 
     import jax
@@ -114,33 +137,38 @@ def main() -> None:
     cost = compiled.cost_analysis()
     cost = cost[0] if isinstance(cost, list) else cost
     flops = float(cost.get("flops", 0.0))
+    report["salience_200_gflop"] = flops / 1e9
+    report["salience_200_bytes_accessed_gb"] = float(cost.get("bytes accessed", 0.0)) / 1e9
 
     def salience() -> None:
         jax.block_until_ready(compiled(*inputs))
 
     square = jnp.ones((1024, 1024), jnp.float32) * 0.5
     matmul = jax.jit(lambda x: x @ x)
-    tokens = jnp.ones((objective.mask.shape[0], 640), jnp.float32)
     weight = jnp.ones((640, 2048), jnp.float32) * 0.01
     layer_product = jax.jit(lambda x, w: x @ w)
-    timing = turns(
-        {
-            "salience": salience,
-            "matmul": lambda: jax.block_until_ready(matmul(square)),
-            "layer_product": lambda: jax.block_until_ready(layer_product(tokens, weight)),
-        },
-        args.repeats,
-    )
+    rows = {m: jnp.ones((m, 640), jnp.float32) for m in (objective.mask.shape[0], 448, 896, 2048)}
+    calls: dict[str, Callable[[], Any]] = {
+        "salience": salience,
+        "matmul": lambda: jax.block_until_ready(matmul(square)),
+    }
+    for m, x in rows.items():
+        calls[f"product_{m}"] = lambda x=x: jax.block_until_ready(layer_product(x, weight))
+    timing = turns(calls, args.repeats)
+    for clock in ("", "_cpu"):  # wall seconds, then CPU seconds
+        matmul_rate = 2 * 1024**3 / timing[f"matmul{clock}"]
+        rate = flops / timing[f"salience{clock}"]
+        report[f"salience_200{clock}_s"] = timing[f"salience{clock}"]
+        report[f"salience_200{clock}_gflops_per_s"] = rate / 1e9
+        report[f"matmul_1024{clock}_gflops_per_s"] = matmul_rate / 1e9
+        report[f"salience{clock}_fraction_of_matmul_rate"] = rate / matmul_rate
+        for m in rows:
+            product_rate = 2 * m * 640 * 2048 / timing[f"product_{m}{clock}"]
+            report[f"product_{m}x640x2048{clock}_vs_matmul_1024"] = product_rate / matmul_rate
+        first = next(iter(rows))
+        product_rate = 2 * first * 640 * 2048 / timing[f"product_{first}{clock}"]
+        report[f"salience{clock}_fraction_of_product_{first}_rate"] = rate / product_rate
     matmul_rate = 2 * 1024**3 / timing["matmul"]
-    layer_rate = 2 * tokens.shape[0] * 640 * 2048 / timing["layer_product"]
-    report["salience_200_gflop"] = flops / 1e9
-    report["salience_200_s"] = timing["salience"]
-    report["salience_200_gflops_per_s"] = flops / timing["salience"] / 1e9
-    report["matmul_1024_gflops_per_s"] = matmul_rate / 1e9
-    report["layer_product_gflops_per_s"] = layer_rate / 1e9
-    report["layer_product_vs_matmul_1024"] = layer_rate / matmul_rate
-    report["salience_fraction_of_matmul_rate"] = flops / timing["salience"] / matmul_rate
-    report["salience_fraction_of_layer_product_rate"] = flops / timing["salience"] / layer_rate
 
     per_instruction = profile(salience, args.repeats)
     classes = instruction_classes(compiled.as_text())
@@ -148,12 +176,24 @@ def main() -> None:
     for name, seconds in per_instruction.items():
         by_class[classes.get(name, classes.get(name.split(":")[0], "unmatched"))] += seconds
     traced = sum(by_class.values())
-    report["thunk_seconds_per_call"] = traced
+    report["thunk_seconds_per_call_least"] = traced
+    report["thunk_seconds_vs_wall"] = traced / timing["salience"]
     for name, seconds in by_class.most_common():
         report[f"share_{name}"] = seconds / traced
+    # Nearly all FLOPs are in the products: their thunks' rate against the matmul rate.
     report["matmul_thunks_gflops_per_s"] = flops / by_class["matmul"] / 1e9
     report["matmul_thunks_vs_matmul_1024"] = flops / by_class["matmul"] / matmul_rate
+    if args.hlo is not None:
+        args.hlo.write_text(compiled.as_text())
     top = sorted(per_instruction.items(), key=lambda item: -item[1])[:12]
+    sources = instruction_sources(compiled.as_text())
+    copies: collections.Counter[str] = collections.Counter()
+    for name, seconds in per_instruction.items():
+        if classes.get(name) == "copy/transpose":
+            copies[sources.get(name, "?")] += seconds
+    report["copy_seconds_per_call"] = sum(copies.values())
+    for source, seconds in copies.most_common(8):
+        report[f"copy_from {source}"] = seconds / sum(copies.values())
     report["load_average_1m_at_end"] = os.getloadavg()[0]
     print_report(report, args.json)
     print("slowest instructions (ms per call):")

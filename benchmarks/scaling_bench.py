@@ -6,7 +6,9 @@ Grad L2 of the last 16 tokens of the menu prompt repeated to 256 ... 4,096 token
   before    the same objective through keras-hub's own blocks (T x T attention everywhere):
             what the engine ran before the sliding window;
   lit       engine_bench's LIT-style baseline (logits at every position) on keras-hub's blocks.
-Each row gives medians, ratios in this run, and the growth per doubling. Then what padding
+Each row gives medians (wall seconds, and CPU seconds of this process, which the load from
+other processes disturbs less), ratios in this run, and the growth per doubling; the contenders
+take turns within a length. Then what padding
 costs: one length timed at its exact shape and at its bucket (models/shapes.py), old and new.
 
 Usage: .venv/bin/python benchmarks/scaling_bench.py [--lengths 256 512 ...]
@@ -68,18 +70,23 @@ def interleaved(calls: dict[str, Callable[[], Any]], repeats: int) -> dict[str, 
     and each call's last result as `<name>_result`."""
     out: dict[str, Any] = {}
     times: dict[str, list[float]] = {name: [] for name in calls}
+    cpu: dict[str, list[float]] = {name: [] for name in calls}
 
     def run(name: str) -> float:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         out[f"{name}_result"] = calls[name]()
+        cpu[name].append(time.process_time() - start_cpu)
         return time.perf_counter() - start
 
     for name in calls:
         out[f"{name}_first"] = run(name)
+        cpu[name].clear()
     for _ in range(repeats):
         for name in calls:
             times[name].append(run(name))
     out.update({name: statistics.median(seconds) for name, seconds in times.items()})
+    # CPU seconds of this process: steadier than wall time while others load the machine.
+    out.update({f"{name}_cpu": statistics.median(seconds) for name, seconds in cpu.items()})
     return out
 
 
@@ -137,18 +144,21 @@ def bench_lengths(model: Any, args: argparse.Namespace, report: dict[str, Any]) 
         repeats = args.repeats if length < 2048 else 1  # the long ones take minutes
         timing = interleaved(calls, repeats)
         report[f"{length}_ours_first_call_s"] = timing["ours_first"]
-        for name in calls:
-            report[f"{length}_{name}_s"] = timing[name]
-            if name in previous:
-                report[f"{length}_{name}_growth_per_doubling"] = timing[name] / previous[name]
-        for name in ("before", "lit"):
-            if name in calls:
-                report[f"{length}_ours_vs_{name}"] = timing["ours"] / timing[name]
+        for clock in ("", "_cpu"):  # wall seconds, then CPU seconds
+            for name in calls:
+                key = f"{name}{clock}"
+                report[f"{length}_{key}_s"] = timing[key]
+                if key in previous:
+                    report[f"{length}_{key}_growth_per_doubling"] = timing[key] / previous[key]
+            for name in ("before", "lit"):
+                if name in calls:
+                    ratio = timing[f"ours{clock}"] / timing[f"{name}{clock}"]
+                    report[f"{length}_ours_vs_{name}{clock}"] = ratio
         if "before" in calls:
             ours, before = timing["ours_result"], timing["before_result"]
             same = np.corrcoef(ours[1:-SPAN], before[1:-SPAN])[0, 1]
             report[f"{length}_ours_corr_with_before"] = float(same)
-        previous = {name: timing[name] for name in calls}
+        previous = {key: timing[key] for name in calls for key in (name, f"{name}_cpu")}
 
 
 def bench_padding(model: Any, args: argparse.Namespace, report: dict[str, Any]) -> None:
@@ -163,11 +173,13 @@ def bench_padding(model: Any, args: argparse.Namespace, report: dict[str, Any]) 
             for name, padded in shapes.items()
         }
         timing = interleaved(calls, args.repeats)
-        exact = timing[f"exact_{n}"]
-        for name in calls:
-            report[f"padding_{n}_{name}_s"] = timing[name]
-            if not name.startswith("exact"):
-                report[f"padding_{n}_{name}_vs_exact"] = timing[name] / exact
+        for clock in ("", "_cpu"):
+            exact = timing[f"exact_{n}{clock}"]
+            for name in calls:
+                report[f"padding_{n}_{name}{clock}_s"] = timing[f"{name}{clock}"]
+                if not name.startswith("exact"):
+                    ratio = timing[f"{name}{clock}"] / exact
+                    report[f"padding_{n}_{name}{clock}_vs_exact"] = ratio
 
 
 def main() -> None:
