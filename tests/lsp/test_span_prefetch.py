@@ -1,11 +1,13 @@
-"""Lens spans ready before they are clicked (real server, real embedded Gemma): after a run the
-worker prefetches the response's lines and sentences; clicking one is answered from the cache
-(its result says so in a note), any other span is summed from the token rows, and a user's
-request stops the background work."""
+"""Lens spans ready before they are clicked (real server, real embedded Gemma): a result carries
+the response view's lens spans (its lines, then the sentences of longer lines) and the worker
+prefetches exactly those; clicking one is answered from the cache (its result says so in a
+note), any other span is summed from the token rows, and a user's request stops the background
+work."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import threading
 from typing import Any
@@ -34,16 +36,43 @@ List two soups, one per line, then say which is best.
 """
 
 
-def _client_lines(response: str) -> list[tuple[int, int]]:
-    """The response view's line lenses as the extension computes them (salienceRanges.ts
-    `responseLines`): trimmed non-blank lines, in UTF-16 units."""
-    spans = []
-    for match in re.finditer(r"[^\r\n]+", response):
-        if match.group().strip():
-            lead = len(match.group()) - len(match.group().lstrip())
-            start = utf16_len(response[: match.start() + lead])
-            spans.append((start, start + utf16_len(match.group().strip())))
-    return spans
+def _target_prompt(case: str, target: str) -> str:
+    """A what-if: `target` is explained as if generated, so its lines and sentences are known."""
+    return f"""---
+method: grad_l2
+explain: Tea
+target: {json.dumps(target, ensure_ascii=False)}
+cases:
+  - name: {case}
+---
+List two soups, one per line, then say which is best.
+"""
+
+
+def _lens_spans(result: Any, kind: str | None = None) -> list[tuple[int, int]]:
+    """The lens spans `result` carries (UTF-16 units), of `kind` if given."""
+    return [
+        (s["start"], s["end"]) for s in result["lensSpans"] if kind is None or s["kind"] == kind
+    ]
+
+
+def _utf16_slice(text: str, start: int, end: int) -> str:
+    return text.encode("utf-16-le")[2 * start : 2 * end].decode("utf-16-le")
+
+
+async def _answered_from_the_prefetch(
+    client: LanguageClient, uri: str, case: str, run: Any
+) -> None:
+    """Each lens span of `run` but the explained one, clicked: answered from the cache."""
+    explained = (run["span"]["start"], run["span"]["end"])
+    others = [span for span in _lens_spans(run) if span != explained]
+    assert others, run["response"]
+    for start, end in others:
+        result = await _explain(client, uri, case, start, end)
+        assert (result["span"]["start"], result["span"]["end"]) == (start, end)
+        assert result["notes"].get("prefetched_span") == 1.0, result["spanText"]
+        assert any(s["score"] > 0 for s in result["segments"])
+        assert result["lensSpans"] == run["lensSpans"]  # the same response, the same lenses
 
 
 async def _log_line(client: LanguageClient, pattern: str, after: int = 0) -> str:
@@ -78,14 +107,7 @@ async def test_a_lens_click_after_a_run_is_answered_from_the_prefetch(
         client, rf"Prefetched \d+ span\(s\) and \d+ token gradient row\(s\) of {case}", seen
     )
 
-    explained = (run["span"]["start"], run["span"]["end"])
-    lines = [span for span in _client_lines(run["response"]) if span != explained]
-    assert lines, run["response"]
-    for start, end in lines:
-        result = await _explain(client, uri, case, start, end)
-        assert (result["span"]["start"], result["span"]["end"]) == (start, end)
-        assert result["notes"].get("prefetched_span") == 1.0, result["spanText"]
-        assert any(s["score"] > 0 for s in result["segments"])
+    await _answered_from_the_prefetch(client, uri, case, run)
 
     # A span no lens offers (the second word on): summed from the prefetched token rows.
     response = run["response"]
@@ -95,6 +117,35 @@ async def test_a_lens_click_after_a_run_is_answered_from_the_prefetch(
     result = await _explain(client, uri, case, start, start + utf16_len(second.group(1)))
     assert result["notes"].get("summed_token_rows") == 1.0
     assert "prefetched_span" not in result["notes"]
+    close_document(client, uri)
+
+
+@pytest.mark.model
+async def test_sentence_lenses_in_utf16_units_are_answered_from_the_prefetch(
+    client: LanguageClient,
+) -> None:
+    """Lines first, then the sentences of the line that holds two; offsets in UTF-16 units
+    (the emoji counts two), and every one of them ready when clicked."""
+    uri, case = unique_uri("prefetch-sentences.prompt"), "soups-sentences"
+    target = " Soup first. Then crème brûlée 😀!\nTea is last.\n\n  Water."
+    open_document(client, uri, _target_prompt(case, target))
+    seen = len(client.log_messages)
+    run = await asyncio.wait_for(execute(client, "promptSalience.run", {"uri": uri}), 300)
+    assert run["response"] == target
+    assert not run["responseIsGenerated"]
+    texts = [(s["kind"], _utf16_slice(target, s["start"], s["end"])) for s in run["lensSpans"]]
+    assert texts == [
+        ("line", "Soup first. Then crème brûlée 😀!"),
+        ("line", "Tea is last."),
+        ("line", "Water."),
+        ("sentence", "Soup first."),
+        ("sentence", "Then crème brûlée 😀!"),
+    ]
+    assert _utf16_slice(target, run["span"]["start"], run["span"]["end"]) == "Tea"
+    await _log_line(
+        client, rf"Prefetched \d+ span\(s\) and \d+ token gradient row\(s\) of {case}", seen
+    )
+    await _answered_from_the_prefetch(client, uri, case, run)
     close_document(client, uri)
 
 
@@ -121,7 +172,7 @@ async def test_methods_that_are_not_batched_are_not_prefetched(client: LanguageC
     open_document(client, uri, _prompt(case, method="segment_ablation"))
     seen = len(client.log_messages)
     run = await asyncio.wait_for(execute(client, "promptSalience.run", {"uri": uri}), 300)
-    start, end = next(s for s in _client_lines(run["response"]))
+    start, end = _lens_spans(run, "line")[0]
     result = await _explain(client, uri, case, start, end)  # computed now, not prefetched
     assert "prefetched_span" not in result["notes"]
     assert not any(case in params.message for params in client.log_messages[seen:])
@@ -140,7 +191,7 @@ async def test_the_setting_turns_the_prefetch_off(client: LanguageClient) -> Non
         open_document(client, uri, _prompt(case))
         seen = len(client.log_messages)
         run = await asyncio.wait_for(execute(client, "promptSalience.run", {"uri": uri}), 300)
-        start, end = _client_lines(run["response"])[-1]
+        start, end = _lens_spans(run, "line")[-1]
         result = await _explain(client, uri, case, start, end)
         assert "prefetched_span" not in result["notes"]
         assert "summed_token_rows" not in result["notes"]
