@@ -70,3 +70,32 @@ def test_without_warm_up_the_first_generation_compiles(
     compilations.clear()
     assert fresh.generate(ids, 12) == expected
     assert compilations != []
+
+
+def test_the_programs_a_click_runs_are_warmed_first(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """No model: the most recent programs come back prefetch first (they ran last); the warm-up
+    compiles and runs generation and the gradient pass before them, and a cancel between the
+    two groups leaves the click's programs warmed."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    recent = [
+        Path(tmp_path / f"{name}-0123abcd.jaxexport")
+        for name in ("token_rows", "span_gradients", "token_gradients", "decode", "prefill")
+    ]
+    calls: list[str] = []
+
+    def fake_preload(path: Path, weights: Any) -> Any:
+        calls.append(f"compile {path.stem.split('-')[0]}")
+        return lambda: calls.append(f"run {path.stem.split('-')[0]}")
+
+    monkeypatch.setattr(warm_up, "recent_programs", lambda weights, per_name: recent)
+    monkeypatch.setattr(warm_up, "preload", fake_preload)
+    warm_up.warm_up(SimpleNamespace(weights=[]))
+    click = ["prefill", "decode", "token_gradients"]
+    assert calls[:6] == [f"compile {n}" for n in click] + [f"run {n}" for n in click]
+    assert sorted(calls[6:]) == sorted(
+        f"{verb} {n}" for verb in ("compile", "run") for n in ("token_rows", "span_gradients")
+    )
