@@ -87,7 +87,6 @@ export class SalienceController implements vscode.Disposable {
       this.views,
       this.comparisonDocuments,
       server.onDidChangeState(() => this.onServerState()),
-      this.work.onDidChangeModelState(() => this.updateStatus()),
       vscode.window.onDidChangeActiveTextEditor(() => this.updateStatus()),
       vscode.window.onDidChangeVisibleTextEditors((editors) => {
         for (const editor of editors) {

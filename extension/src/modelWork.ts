@@ -21,7 +21,6 @@ import {
   parseExplanationResult,
   REQUEST_CANCELLED,
   REQUEST_FAILED,
-  RUN_COMMAND,
   type CaseParams,
   type ExplainSpanParams,
   type SetViewParams,
@@ -29,8 +28,6 @@ import {
 
 /** Work that answers sooner than this shows no notification. */
 const NOTIFY_AFTER_MS = 400;
-
-export type ModelState = 'not loaded' | 'loading' | 'ready' | 'error';
 
 export interface WorkRecord {
   kind: string;
@@ -44,9 +41,6 @@ function key(params: CaseParams): string {
 }
 
 export class ModelWork implements vscode.Disposable {
-  modelState: ModelState = 'not loaded';
-  private readonly stateEmitter = new vscode.EventEmitter<ModelState>();
-  readonly onDidChangeModelState = this.stateEmitter.event;
   /** Every piece of work, in order (the e2e test reads it through the extension's API). */
   readonly history: WorkRecord[] = [];
   private readonly inFlight = new Map<string, vscode.CancellationTokenSource>();
@@ -58,13 +52,6 @@ export class ModelWork implements vscode.Disposable {
     /** Called when a piece of work for a document ends, whatever its outcome. */
     private readonly onWorkEnded: (uri: string) => void,
   ) {}
-
-  private setModelState(state: ModelState): void {
-    if (state !== this.modelState) {
-      this.modelState = state;
-      this.stateEmitter.fire(state);
-    }
-  }
 
   /** A server command that answers an ExplanationResult (`promptSalience.run`, `.explainSpan`,
    * `.setView`), sent directly so that its cancellation token reaches the server. */
@@ -121,9 +108,6 @@ export class ModelWork implements vscode.Disposable {
         return;
       }
       message = value.message ?? message;
-      if (message !== undefined && /^Loading/.test(message)) {
-        this.setModelState('loading');
-      }
       const next = value.percentage ?? percentage;
       sink?.report({ message, increment: Math.max(0, next - percentage) });
       percentage = Math.max(percentage, next);
@@ -150,7 +134,6 @@ export class ModelWork implements vscode.Disposable {
       }
       const result = parse(await answer);
       record.outcome = 'done';
-      this.setModelState('ready');
       return result;
     } catch (error) {
       this.handleError(kind, error, record, source.token.isCancellationRequested);
@@ -172,9 +155,6 @@ export class ModelWork implements vscode.Disposable {
     if (cancelled || code === REQUEST_CANCELLED) {
       record.outcome = 'cancelled';
       this.output.info(`${kind}: cancelled`);
-      if (this.modelState === 'loading') {
-        this.setModelState('not loaded');
-      }
       vscode.window.setStatusBarMessage('$(circle-slash) Prompt Salience: cancelled', 4000);
       return;
     }
@@ -185,9 +165,6 @@ export class ModelWork implements vscode.Disposable {
       return;
     }
     this.output.error(`${kind} failed: ${message}`);
-    if (this.modelState === 'loading' || (kind === RUN_COMMAND && /load|model/i.test(message))) {
-      this.setModelState('error');
-    }
     if (code !== REQUEST_FAILED) {
       // RequestFailed was already shown by the server (window/showMessage) with its fix.
       void vscode.window.showErrorMessage(`Prompt Salience: ${message}`, 'Show logs').then((picked) => {
@@ -202,6 +179,5 @@ export class ModelWork implements vscode.Disposable {
     for (const source of this.inFlight.values()) {
       source.cancel();
     }
-    this.stateEmitter.dispose();
   }
 }
