@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', '.tools/**', '.venv/**', 'out/**'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', '.tools/**', '.venv/**', '.venv-*/**', 'out/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
