@@ -3,8 +3,9 @@ span, as a function of the input token embeddings.
 
 Sign convention (all methods): we differentiate the log-probability itself, so a positive
 gradient-times-input or ablation score means the input pushed the model TOWARDS writing the
-span. (LIT differentiates the loss, the opposite sign, and with respect to the unscaled
-embeddings: its Grad L2 equals ours times sqrt(hidden_dim).)
+span. (LIT differentiates the loss, the opposite sign; on its Keras path with respect to the
+unscaled embeddings, so its Grad L2 there equals ours times sqrt(hidden_dim); its Hugging Face
+path gives ours.)
 """
 
 from __future__ import annotations
