@@ -174,3 +174,16 @@ async def test_an_explain_text_missing_from_the_response_keeps_the_run(
     assert "'zzz' is not in the response" in warning.message
     assert "Explaining the whole response instead" in warning.message
     close_document(client, uri)
+
+
+async def test_a_huge_prompt_is_refused_before_any_model_work(client: LanguageClient) -> None:
+    uri = unique_uri("huge.prompt")
+    body = ("The soup arrived cold but the waiter apologised at once. " * 22000)[:1_250_000]
+    open_document(client, uri, f"---\nvars:\n  x: a\n---\n{body}{{{{x}}}}\n")
+    before = set(client.progress_reports)
+    message = await _failure(execute(client, "promptSalience.run", {"uri": uri}))
+    assert "has at least" in message  # decided from the characters, not by a tokenizer pass
+    assert "configured limit of 2048 tokens" in message
+    assert "Fix:" in message
+    assert set(client.progress_reports) == before  # no model work was started
+    close_document(client, uri)

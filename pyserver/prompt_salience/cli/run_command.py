@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 
 from ..engine.case_run import CaseRun, RunSettings
-from ..errors import PromptSalienceError
+from ..errors import InputTooLongError, PromptSalienceError
 from ..models.model_spec import parse_model_spec
 from ..settings import declared_settings
 from .common import (
@@ -57,12 +57,19 @@ def handle(args: argparse.Namespace, out: Console, err: Console) -> int:
     cases = [document.case(args.case)] if args.case else list(document.cases)
 
     from ..engine.case_run import prepare_prompt, run_case
+    from ..engine.token_budget import case_character_overflow
 
     # Render every case before loading the model: a template error should not cost a load.
     prepared = [
         prepare_prompt(document, case.name, chat_setting=settings.chat_template, spec=spec)
         for case in cases
     ]
+    for item in prepared:  # refuse a huge input before the model loads
+        found = case_character_overflow(
+            item.text, item.target, settings.max_new_tokens, max_length=settings.max_length
+        )
+        if found is not None:
+            raise InputTooLongError(found.problem(item.case_name), found.fix())
     explainer = load_explainer(settings, err)
 
     runs: list[CaseRun] = []

@@ -26,7 +26,7 @@ from ..salience.objective import SpanObjective
 from ..salience.registry import get_method
 from .segmentation import group_tokens, segment_text, sum_by_segment
 from .span_selection import check_span
-from .token_budget import GENERATE_LABEL, TARGET_LABEL, overflow
+from .token_budget import GENERATE_LABEL, TARGET_LABEL, character_overflow, overflow
 
 _generation_ids = count()
 ROWS_MEMORY = 256 * 2**20  # the most the per-token gradient rows of one response may take
@@ -93,6 +93,9 @@ class Explainer:
             raise PromptSalienceError(
                 "The prompt is empty.", "Write the prompt's text (or fill its variables)."
             )
+        early = character_overflow(prompt, extra_tokens, what, max_length=self.max_length)
+        if early is not None:  # certain without a tokenizer pass (seconds on a huge input)
+            raise InputTooLongError(early.problem(), early.fix())
         tokens = self.model.tokenizer.encode(prompt)
         found = overflow(
             1 + len(tokens.ids),

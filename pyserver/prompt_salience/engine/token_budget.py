@@ -79,3 +79,43 @@ def case_overflow(
     else:
         extra, label = max_new_tokens, GENERATE_LABEL
     return overflow(prompt_tokens, extra, label, context=context, max_length=max_length)
+
+
+# No Gemma token spells more than 31 characters (runs of spaces, tabs or line breaks), so a text
+# has at least len(text) / 31 tokens. Twice that margin keeps the bound safe for any Gemma.
+MAX_CHARACTERS_PER_TOKEN = 64
+
+
+def character_overflow(
+    prompt: str, extra: int, extra_label: str, *, max_length: int
+) -> Overflow | None:
+    """An overflow certain from the prompt's characters alone, before any tokenizer or model: a
+    huge input is refused at once instead of after a tokenizer pass. None when it may fit (the
+    tokens decide then). The prompt's count is a lower bound, and the message says so."""
+    prompt_tokens = 1 + -(-len(prompt) // MAX_CHARACTERS_PER_TOKEN)
+    found = overflow(prompt_tokens, extra, extra_label, context=None, max_length=max_length)
+    if found is None:
+        return None
+    return AtLeast(found.prompt_tokens, found.extra, found.extra_label, found.limit, False)
+
+
+def case_character_overflow(
+    prompt: str, target: str | None, max_new_tokens: int, *, max_length: int
+) -> Overflow | None:
+    """`character_overflow` of a rendered case: its what-if target also counted by characters."""
+    if target is not None:
+        extra = -(-len(target) // MAX_CHARACTERS_PER_TOKEN)
+        return character_overflow(prompt, extra, TARGET_LABEL, max_length=max_length)
+    return character_overflow(prompt, max_new_tokens, GENERATE_LABEL, max_length=max_length)
+
+
+class AtLeast(Overflow):
+    """An overflow known from a lower bound of the token counts (`character_overflow`)."""
+
+    def problem(self, case: str | None = None) -> str:
+        whose = "The prompt" if case is None else f"The prompt of case `{case}`"
+        extra = f"{self.extra}" if self.extra_label == GENERATE_LABEL else f"{self.extra} or more"
+        return (
+            f"{whose} has at least {self.prompt_tokens} tokens and {self.extra_label} {extra}: "
+            f"more than the configured limit of {self.limit} tokens."
+        )
