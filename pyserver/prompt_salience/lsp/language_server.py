@@ -31,6 +31,7 @@ from .protocol import RESULT_CHANGED_NOTIFICATION, ResultChangedParams, ServerSe
 from .rescore import Rescorer
 from .rpc import PromptSalienceProtocol
 from .token_budget import TokenBudget
+from .trust import ignored_diagnostics, trusted_front
 from .worker import ModelKey, ModelWorker
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class PromptSalienceServer(LanguageServer):
         )
         self.documents: dict[str, OpenDocument] = {}
         self.settings = ServerSettings()
+        self.trusted = True  # the workspace's trust, as the client says (lsp/trust.py)
         self.worker = ModelWorker()
         self.preloader = Preloader(self)
         self.token_budget = TokenBudget(self.worker)
@@ -87,7 +89,9 @@ class PromptSalienceServer(LanguageServer):
         return parse
 
     def run_settings(self, front: PromptSettings) -> RunSettings:
-        """Settings for a run: user settings, then the file's front-matter."""
+        """Settings for a run: user settings, then the file's front-matter (less its model when
+        the workspace is untrusted)."""
+        front = trusted_front(front, self.trusted)
         return RunSettings.from_settings(self.settings).merged_with(front, {})
 
     def model_key(self, spec: ModelSpec, precision: str) -> ModelKey:
@@ -146,6 +150,8 @@ class PromptSalienceServer(LanguageServer):
             except Exception:  # a count is a nicety: never let it hide the other problems
                 logger.warning("Token count failed", exc_info=True)
         diagnostics = document_diagnostics(document, parse, too_long)
+        if not self.trusted:
+            diagnostics += ignored_diagnostics(document, parse)
         self.text_document_publish_diagnostics(
             PublishDiagnosticsParams(document.uri, diagnostics, document.version)
         )

@@ -48,6 +48,9 @@ COMPARISON_REPORT_REQUEST = "promptSalience/comparisonReport"
 CHOICES_REQUEST = "promptSalience/choices"  # null or {} -> Choices
 RESULT_CHANGED_NOTIFICATION = "promptSalience/resultChanged"  # ResultChangedParams
 MODEL_STATE_NOTIFICATION = "promptSalience/modelState"  # ModelStateParams
+# client -> server, {"trusted": bool}: the workspace's trust changed (the initialization option
+# `trusted` gives it at start). Untrusted, files' front-matter `model:` is ignored (trust.py).
+TRUST_NOTIFICATION = "promptSalience/trust"
 
 # LSP 3.17's RequestFailed: the work failed for a reason the user can fix (already shown to the
 # user with window/showMessage, so clients need not show it again).

@@ -66,8 +66,9 @@ def read_settings(raw: object, previous: Settings) -> tuple[Settings, list[str]]
     return settings, problems
 
 
-# Keys of the section that only the editor reads (the interpreter that starts us, LSP tracing).
-_CLIENT_ONLY = ("interpreter", "trace")
+# Keys of the section that only the editor reads (the interpreter that starts us, LSP tracing),
+# and `trusted`, which another editor may send among flat settings (see trust.py).
+_CLIENT_ONLY = ("interpreter", "trace", "trusted")
 
 
 def _unknown_keys(values: Mapping[str, Any]) -> list[str]:

@@ -1,4 +1,5 @@
-"""initialize, initialized, workspace/didChangeConfiguration and shutdown: settings and the model.
+"""initialize, initialized, workspace/didChangeConfiguration, promptSalience/trust and shutdown:
+settings, the workspace's trust and the model.
 
 A settings change that names another model goes to the preloader (`preload.py`): it stops a
 preload of the old model and, when preloading is on, loads the new one in the background."""
@@ -22,8 +23,9 @@ from lsprotocol.types import (
 )
 
 from ..language_server import PromptSalienceServer
-from ..protocol import SETTINGS_SECTION
+from ..protocol import SETTINGS_SECTION, TRUST_NOTIFICATION
 from ..settings import read_settings
+from ..trust import read_trusted
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +34,13 @@ def register(server: PromptSalienceServer) -> None:
     server.feature(INITIALIZE)(initialize)
     server.feature(INITIALIZED)(initialized)
     server.feature(WORKSPACE_DID_CHANGE_CONFIGURATION)(did_change_configuration)
+    server.feature(TRUST_NOTIFICATION)(did_change_trust)
     server.feature(SHUTDOWN)(shutdown)
 
 
 def initialize(ls: PromptSalienceServer, params: InitializeParams) -> None:
-    """Settings from `initializationOptions` (no model is loaded until the first run)."""
+    """Settings and trust from `initializationOptions` (no model is loaded until the first run)."""
+    ls.trusted = read_trusted(params.initialization_options)
     settings, problems = read_settings(params.initialization_options, ls.settings)
     ls.settings = settings
     for problem in problems:
@@ -60,6 +64,18 @@ async def did_change_configuration(
         _apply(ls, raw)
     else:
         await _pull_configuration(ls)
+
+
+def did_change_trust(ls: PromptSalienceServer, params: Any) -> None:
+    """`{trusted}`: the user granted (or revoked) trust. The files' models apply (or not) from
+    the next run, and each file's warnings about its ignored `model:` update now."""
+    trusted = read_trusted(params, ls.trusted)
+    if trusted == ls.trusted:
+        return
+    ls.trusted = trusted
+    logger.info("Workspace trusted: %s", trusted)
+    for document in ls.documents.values():
+        ls.schedule_diagnostics(document)
 
 
 def shutdown(ls: PromptSalienceServer, params: Any) -> None:
