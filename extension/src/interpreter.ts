@@ -187,3 +187,23 @@ export function installSteps(source: PackageSource): string[][] {
   steps.push(source.kind === 'checkout' ? ['-m', 'pip', 'install', '-e', source.location] : ['-m', 'pip', 'install', source.location]);
   return steps;
 }
+
+/** The error message and its buttons when the interpreter lacks the package. Install runs pip
+ * (and, from a checkout, its build code): never in an untrusted workspace, whose settings or
+ * folders may have chosen what runs; there the message says how to install from a trusted one. */
+export function installOffer(problem: string, canInstall: boolean, trusted: boolean): { message: string; actions: string[] } {
+  if (canInstall && trusted) {
+    return { message: `${problem} Install it into this interpreter?`, actions: ['Install', 'Choose interpreter', 'Show logs'] };
+  }
+  const message = canInstall
+    ? `${problem} This workspace is not trusted, so nothing is installed from it: trust it (Manage Workspace Trust) or open a trusted one, and choose Install there.`
+    : `${problem} Set "promptSalience.interpreter" to a Python >= 3.11.`;
+  return { message, actions: ['Choose interpreter', 'Show logs'] };
+}
+
+/** Whether granting trust changes the interpreter to start the server with (the Python
+ * extension's and the workspace .venv now count), so the server must restart; otherwise the
+ * running server is only told (promptSalience/trust). */
+export function trustChangesInterpreter(running: string | undefined, trustedCandidates: readonly Candidate[]): boolean {
+  return running === undefined || trustedCandidates[0]?.command !== running;
+}

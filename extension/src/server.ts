@@ -30,16 +30,19 @@ import { MODEL_STATE_NOTIFICATION, type ModelStateParams, parseModelState } from
 import {
   type Choice,
   chooseInterpreter,
+  installOffer,
   installSteps,
   interpreterCandidates,
   packageSource,
   problemWith,
+  trustChangesInterpreter,
 } from './interpreter';
 import { SETTINGS_SECTION } from './protocol';
 import type { ExtensionSettings } from './settings';
 
 export type ServerState = 'starting' | 'running' | 'stopped' | 'failed';
 
+const TRUST_NOTIFICATION = 'promptSalience/trust'; // {trusted}: untrusted, files' `model:` is ignored
 const RESTART_DELAY_MS = 750;
 
 /** The parts of the Python extension's API we use (ms-python.python). */
@@ -66,8 +69,7 @@ export class SalienceServer implements vscode.Disposable {
   interpreter: Choice | undefined;
   private readonly stateEmitter = new vscode.EventEmitter<ServerState>();
   readonly onDidChangeState = this.stateEmitter.event;
-  /** The model's state as the running server last announced it (none: not announced yet). */
-  modelState: ModelStateParams | undefined;
+  modelState: ModelStateParams | undefined; // as the running server last announced it
   private readonly modelStateEmitter = new vscode.EventEmitter<ModelStateParams | undefined>();
   readonly onDidChangeModelState = this.modelStateEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
@@ -93,7 +95,7 @@ export class SalienceServer implements vscode.Disposable {
           void this.client.sendNotification(DidChangeConfigurationNotification.type, { settings: { [SETTINGS_SECTION]: this.settings.forServer() } });
         }
       }),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.scheduleRestart('the workspace is trusted now')),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.trustGranted()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => {
         if (this.settings.interpreter() === undefined) {
           this.scheduleRestart('the workspace folders changed');
@@ -217,7 +219,7 @@ export class SalienceServer implements vscode.Disposable {
       outputChannel: this.output,
       traceOutputChannel: this.output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
-      initializationOptions: { [SETTINGS_SECTION]: this.settings.forServer() },
+      initializationOptions: { [SETTINGS_SECTION]: this.settings.forServer(), trusted: vscode.workspace.isTrusted },
       middleware: {
         ...this.hooks.middleware,
         workspace: {
@@ -284,11 +286,8 @@ export class SalienceServer implements vscode.Disposable {
   /** Say what is wrong with the interpreter, with the buttons that fix it. */
   private async offerFix(problem: string, choice: Choice | undefined): Promise<void> {
     const canInstall = choice !== undefined && choice.probe.runs && problemWith(choice)?.includes('does not have') === true;
-    const actions = [...(canInstall ? ['Install'] : []), 'Choose interpreter', 'Show logs'];
-    const picked = await vscode.window.showErrorMessage(
-      canInstall ? `${problem} Install it into this interpreter?` : `${problem} Set "promptSalience.interpreter" to a Python >= 3.11.`,
-      ...actions,
-    );
+    const offer = installOffer(problem, canInstall, vscode.workspace.isTrusted);
+    const picked = await vscode.window.showErrorMessage(offer.message, ...offer.actions);
     if (picked === 'Install' && choice !== undefined) {
       await this.install(choice.candidate.command);
     } else if (picked === 'Choose interpreter') {
@@ -300,8 +299,7 @@ export class SalienceServer implements vscode.Disposable {
 
   /** pip-install the package into `python` (progress, cancellable), then start the server. */
   async install(python: string): Promise<void> {
-    // A checkout among the workspace folders installs editable, which runs its build code:
-    // only in a trusted workspace. Otherwise the wheel inside the .vsix.
+    // Untrusted (Install is not offered then): the .vsix's wheel, never a checkout's build code.
     const folders = vscode.workspace.isTrusted ? this.workspaceFolders() : [];
     const source = packageSource(folders, path.join(this.context.extensionPath, 'dist', 'python'));
     if (source === undefined) {
@@ -350,6 +348,16 @@ export class SalienceServer implements vscode.Disposable {
       if (picked === 'Show logs') {
         this.output.show(true);
       }
+    }
+  }
+
+  /** Trust granted: tell the running server (files' models apply now); restart if the interpreter changes. */
+  private async trustGranted(): Promise<void> {
+    const candidates = interpreterCandidates({ setting: this.settings.interpreter(), pythonExtension: await this.pythonExtensionInterpreter(), workspaceFolders: this.workspaceFolders(), trusted: true });
+    if (this.client?.isRunning() === true && !trustChangesInterpreter(this.interpreter?.candidate.command, candidates)) {
+      await this.client.sendNotification(TRUST_NOTIFICATION, { trusted: true });
+    } else {
+      this.scheduleRestart('the workspace is trusted now');
     }
   }
 
