@@ -14,7 +14,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 export const CODE_SERVER = path.join(REPO, '.tools', 'code-server', 'node_modules', '.bin', 'code-server');
-export const VSIX = path.join(REPO, 'dist', 'prompt-salience.vsix');
+export const VSIX = process.env.PS_E2E_VSIX ?? path.join(REPO, 'dist', 'prompt-salience.vsix');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const HELPER = path.join(REPO, 'extension', 'test', 'e2e', 'helper-extension');
 const VSCE = path.join(REPO, 'node_modules', '.bin', 'vsce');
@@ -22,6 +22,8 @@ const VSCE = path.join(REPO, 'node_modules', '.bin', 'vsce');
 /** What the helper extension writes (see helper-extension/extension.js). */
 export interface HelperState {
   time: number;
+  /** vscode.workspace.isTrusted */
+  trusted?: boolean;
   /** The id of the last request the helper carried out. */
   done: number;
   serverState: string;
@@ -39,12 +41,16 @@ export interface HelperState {
       span: { start: number; end: number };
       spanText: string;
       response: string;
+      /** The label of the model that ran. */
+      model?: string;
       segments: number;
       /** The server's colour scale: the intensity it applied and its legend. */
       intensity: number;
       legend: { bucket: number; colour: string | null; themeColour: string | null }[];
     } | null;
     hover: string | null;
+    /** The document's diagnostics (severity: vscode.DiagnosticSeverity, 1 = Warning). */
+    diagnostics?: { line: number; severity: number; code: string | null; message: string }[];
     /** The comparison shown on the document (the extension's API), if any. */
     comparison: {
       case: string;
@@ -135,6 +141,10 @@ export function descendants(root: number, pattern: RegExp): number[] {
 export interface SessionOptions {
   /** The `promptSalience.interpreter` setting (default: this checkout's .venv). */
   interpreter?: string;
+  /** Workspace trust on, with the folder left untrusted (restricted mode, no startup prompt). */
+  untrusted?: boolean;
+  /** More user settings. */
+  settings?: Record<string, unknown>;
 }
 
 export async function startSession(logs: string, options: SessionOptions = {}): Promise<Session> {
@@ -167,8 +177,11 @@ export async function startSession(logs: string, options: SessionOptions = {}): 
         'editor.selectionHighlight': false,
         'workbench.tips.enabled': false,
         'workbench.secondarySideBar.defaultVisibility': 'hidden',
-        'security.workspace.trust.enabled': false,
+        'security.workspace.trust.enabled': options.untrusted === true,
+        'security.workspace.trust.startupPrompt': 'never',
+        'security.workspace.trust.banner': 'never',
         'git.enabled': false,
+        ...options.settings,
       },
       null,
       1,
@@ -188,7 +201,7 @@ export async function startSession(logs: string, options: SessionOptions = {}): 
       '--bind-addr', `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(options.untrusted === true ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--config', path.join(run, 'config.yaml'),
       '--user-data-dir', userData,

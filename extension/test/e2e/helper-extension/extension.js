@@ -64,12 +64,14 @@ function activate(context) {
             span: result.span,
             spanText: result.spanText,
             response: result.response,
+            model: result.model,
             segments: result.segments.length,
             intensity: result.scale.intensity,
             legend: result.scale.legend.map((e) => ({ bucket: e.bucket, colour: e.colour, themeColour: e.themeColour })),
           } : null,
           hover,
           comparison: (api.comparison && api.comparison(document.uri.toString())) || null,
+          diagnostics: vscode.languages.getDiagnostics(document.uri).map((d) => ({ line: d.range.start.line, severity: d.severity, code: d.code ?? null, message: d.message })),
         });
       }
       // Diff editors: their title and the text of each side (documents they show are open).
@@ -79,7 +81,7 @@ function activate(context) {
         .filter((tab) => tab.input instanceof vscode.TabInputTextDiff)
         .map((tab) => ({ label: tab.label, original: textOf(tab.input.original), modified: textOf(tab.input.modified) }));
       const testItems = api.testItems();
-      const state = { time: Date.now(), done, serverState: api.serverState(), serverStarts: api.serverStarts(), history: api.history, shown, diffs, testItems };
+      const state = { time: Date.now(), trusted: vscode.workspace.isTrusted, done, serverState: api.serverState(), serverStarts: api.serverStarts(), history: api.history, shown, diffs, testItems };
       fs.writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 1));
       fs.renameSync(`${file}.tmp`, file);
     } catch (error) {
