@@ -2,7 +2,8 @@
  * End to end, in code-server with workspace trust on and the folder left untrusted (restricted
  * mode): a prompt file's front-matter `model:` is not used (the run reports the settings' model),
  * and a warning on that line says why. Then trust is granted (Manage Workspace Trust): the
- * warning goes and the file's model runs. Same weights under two labels.
+ * warning goes and the file's model runs. Same weights under two labels. And with an interpreter
+ * that lacks the package, no Install button is offered in an untrusted workspace.
  */
 
 import assert from 'node:assert/strict';
@@ -81,5 +82,29 @@ describe('Prompt Salience in an untrusted workspace', { skip: missing.length > 0
     const ran = await shown('a result of the file\'s model', (doc) => doc.result?.model === 'filemodel', RUN_TIMEOUT_MS);
     assert.equal(ran.result?.model, 'filemodel');
     await shot('05-file-model-ran');
+  });
+});
+
+describe('An untrusted workspace with an interpreter that lacks the package', { skip: missing.length > 0 && `missing ${missing.join(', ')}: run scripts/setup.sh` }, () => {
+  let session: Session;
+
+  before(async () => {
+    mkdirSync(OUT, { recursive: true });
+    session = await startSession(path.join(OUT, 'logs-install'), { untrusted: true, interpreter: '/usr/bin/python3' });
+  });
+
+  after(async () => {
+    await session.stop();
+  });
+
+  it('offers no Install button, and says how to install from a trusted workspace', async () => {
+    const { page } = session;
+    await ui.openFile(page, 'menu-fewshot-mistake.prompt');
+    const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'does not have the prompt-salience package' });
+    await toast.waitFor({ timeout: 60000 });
+    assert.match(await toast.innerText(), /not trusted.*Manage Workspace Trust/s);
+    assert.equal(await toast.locator('.monaco-button', { hasText: /^Install$/ }).count(), 0);
+    assert.ok(await toast.locator('.monaco-button', { hasText: 'Choose interpreter' }).count());
+    await page.screenshot({ path: path.join(OUT, '06-no-install-untrusted.png') });
   });
 });
