@@ -58,7 +58,7 @@ CONTENT_MODIFIED = -32801
 REQUEST_CANCELLED = -32800
 WAIT_S = 300  # a first run loads the model on a busy 2-core machine
 _run_ids = itertools.count(1)
-# Error replies a hostile client earns; pygls logs each with a Traceback (see the xfail below).
+# Error replies a hostile client earns (answered without a Traceback since lsp/rpc.py's fix).
 EXPECTED_REPLIES = (
     "pygls.exceptions.JsonRpcRequestCancelled:",
     "pygls.exceptions.JsonRpcContentModified:",
@@ -385,11 +385,5 @@ async def test_the_server_answers_and_no_handler_failed_unexpectedly(
     assert not unexpected, unexpected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: an error reply it means to send (cancelled, content modified, not open) "
-    "is logged on stderr as ERROR with a Traceback by pygls, twice when the handler task is "
-    "collected ('Task exception was never retrieved')",
-)
 async def test_the_server_logged_no_traceback(hostile: LanguageClient) -> None:
     assert not _tracebacks(), _tracebacks()

@@ -90,3 +90,51 @@ def test_params_that_do_not_fit_are_answered_invalid_params(
     assert RESULT_REQUEST in reply["error"]["message"]
     rpc.handle_message(message)  # no handler runs, nothing more is sent
     assert len(writer.sent) == 1
+
+
+def test_an_intended_error_reply_is_sent_without_a_traceback(
+    protocol: tuple[PromptSalienceProtocol, _Writer], caplog: pytest.LogCaptureFixture
+) -> None:
+    """pygls must hand a finished request to `_send_handler_result`; ours answers the errors a
+    handler raises on purpose (here: content modified) without logging a Traceback."""
+    from concurrent.futures import Future
+
+    from pygls.exceptions import JsonRpcContentModified
+
+    rpc, writer = protocol
+    future: Future[Any] = Future()
+    future.set_exception(JsonRpcContentModified("The document changed."))
+    with caplog.at_level("DEBUG"):
+        rpc._send_handler_result(future, msg_id=7)
+    assert writer.sent[-1]["id"] == 7
+    assert writer.sent[-1]["error"]["code"] == JsonRpcContentModified.CODE
+    assert not [r for r in caplog.records if r.exc_info or r.levelname == "ERROR"]
+
+
+def test_a_handler_ending_after_its_request_was_cancelled_has_its_exception_read(
+    protocol: tuple[PromptSalienceProtocol, _Writer],
+) -> None:
+    """pygls skips a cancelled request's generator; ours reads the inner task's exception first,
+    so asyncio does not print "Task exception was never retrieved" when the task is collected."""
+    import asyncio
+    from concurrent.futures import Future
+
+    from pygls.exceptions import JsonRpcRequestCancelled
+
+    rpc, _ = protocol
+    outer: Future[Any] = Future()
+    outer.cancel()
+    loop = asyncio.new_event_loop()
+    try:
+        inner = loop.create_future()
+        inner.set_exception(JsonRpcRequestCancelled("stopped"))
+        assert inner._log_traceback  # asyncio would complain about it if collected now
+
+        def never() -> Any:
+            raise AssertionError("a cancelled request's generator must not run on")
+            yield
+
+        rpc._run_generator(inner, gen=never(), result_future=outer)  # type: ignore[arg-type]
+        assert not inner._log_traceback
+    finally:
+        loop.close()

@@ -7,17 +7,27 @@
   (`on_cancel`) that stops their model work.
 * A request whose params do not fit its type would otherwise get no answer at all (pygls fails
   while reading the message); here it is answered with InvalidParams.
+* The error replies the server means to send (cancelled, content modified, invalid params, a
+  failure already shown to the user) are answered without the Traceback pygls logs for an
+  unexpected error, and a handler that ends after its request was cancelled has its exception
+  read (asyncio would otherwise print "Task exception was never retrieved").
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from concurrent.futures import Future
 from functools import lru_cache
 from typing import Any
 
 from lsprotocol.types import ErrorCodes, ResponseError
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.exceptions import (
+    JsonRpcContentModified,
+    JsonRpcException,
+    JsonRpcInvalidParams,
+    JsonRpcRequestCancelled,
+)
 from pygls.protocol import LanguageServerProtocol
 
 from .protocol import MESSAGE_TYPES, REQUEST_FAILED
@@ -30,6 +40,10 @@ class RequestFailed(JsonRpcException):
 
     CODE = REQUEST_FAILED
     MESSAGE = "Request failed"
+
+
+# The errors a handler raises on purpose: each is an answer, not a fault of the server.
+_INTENDED = (JsonRpcRequestCancelled, JsonRpcContentModified, JsonRpcInvalidParams, RequestFailed)
 
 
 class _Answered:
@@ -83,3 +97,23 @@ class PromptSalienceProtocol(LanguageServerProtocol):
         if isinstance(message, _Answered):
             return
         super().handle_message(message)
+
+    def _send_handler_result(self, future: Future[Any], *, msg_id: Any) -> None:
+        error = None if future.cancelled() else future.exception()
+        if isinstance(error, _INTENDED):
+            self._request_futures.pop(msg_id, None)
+            logger.debug("Request %s answered with %s: %s", msg_id, type(error).__name__, error)
+            self._send_response(msg_id, error=error.to_response_error())
+            return
+        super()._send_handler_result(future, msg_id=msg_id)
+
+    def _run_generator(
+        self,
+        future: Future[Any] | None,
+        *,
+        gen: Generator[Any, Any, Any],
+        result_future: Future[Any],
+    ) -> None:
+        if result_future.cancelled() and future is not None and not future.cancelled():
+            future.exception()  # the client has its answer already; read it so none is left
+        super()._run_generator(future, gen=gen, result_future=result_future)
