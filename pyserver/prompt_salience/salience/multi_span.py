@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -30,7 +29,7 @@ from ..models.traced_programs import StoredJit, fingerprint
 from .method import Attribution
 from .methods.grad_dot_input import GradDotInput
 from .methods.grad_l2 import GradL2
-from .objective import SPAN_BUCKET, ScoringModel
+from .objective import SPAN_BUCKET, ScoringModel, for_latest_model
 
 # The methods a batch serves, and which of its two scores each one shows.
 BATCHED_METHODS = (GradL2.name, GradDotInput.name)
@@ -67,14 +66,7 @@ class _Programs:
     token_rows: Callable[..., tuple[jax.Array, jax.Array]]
 
 
-_PROGRAMS: dict[int, tuple[Any, _Programs]] = {}
-
-
-def _programs_for(model: ScoringModel) -> _Programs:
-    entry = _PROGRAMS.get(id(model))
-    if entry is not None and entry[0] is model:
-        return entry[1]
-
+def _build_programs(model: ScoringModel) -> _Programs:
     def forward(
         weights: list[jax.Array],
         ids: jax.Array,
@@ -121,13 +113,13 @@ def _programs_for(model: ScoringModel) -> _Programs:
     # Stored once traced: tracing a mapped pullback costs seconds, and background work must
     # not hold the worker longer than it has to.
     stored_as = fingerprint(getattr(model, "fingerprint", id(model)), Path(__file__))
-    programs = _Programs(
+    return _Programs(
         StoredJit(span_gradients, "span_gradients", stored_as),
         StoredJit(token_rows, "token_rows", stored_as),
     )
-    _PROGRAMS.clear()  # one model at a time: do not keep an old model alive
-    _PROGRAMS[id(model)] = (model, programs)
-    return programs
+
+
+_programs_for = for_latest_model(_build_programs)
 
 
 class SequenceGradients:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
 import jax
 import jax.numpy as jnp
@@ -54,14 +54,25 @@ class _Compiled:
     batched_value_and_grad: Callable[..., tuple[jax.Array, jax.Array]]
 
 
-_COMPILED: dict[int, tuple[Any, _Compiled]] = {}
+T = TypeVar("T")
 
 
-def _compiled_for(model: ScoringModel) -> _Compiled:
-    entry = _COMPILED.get(id(model))
-    if entry is not None and entry[0] is model:
-        return entry[1]
+def for_latest_model(build: Callable[[ScoringModel], T]) -> Callable[[ScoringModel], T]:
+    """`build(model)`, built once and kept for the latest model only: a model's compiled
+    functions are reused, and an old model is not kept alive by them."""
+    latest: list[tuple[ScoringModel, T]] = []
 
+    def get(model: ScoringModel) -> T:
+        if latest and latest[0][0] is model:
+            return latest[0][1]
+        built = build(model)
+        latest[:] = [(model, built)]
+        return built
+
+    return get
+
+
+def _build_compiled(model: ScoringModel) -> _Compiled:
     def span_logprob(
         weights: list[jax.Array],
         emb: jax.Array,  # (B, T, d)
@@ -109,9 +120,10 @@ def _compiled_for(model: ScoringModel) -> _Compiled:
         batched_values=jax.jit(span_logprob),
         batched_value_and_grad=jax.jit(batched_value_and_grad),
     )
-    _COMPILED.clear()  # one model at a time: do not keep an old model alive
-    _COMPILED[id(model)] = (model, compiled)
     return compiled
+
+
+_compiled_for = for_latest_model(_build_compiled)
 
 
 class SpanObjective:
