@@ -26,22 +26,9 @@ sys.path.insert(0, str(ROOT / "pyserver"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ["KERAS_BACKEND"] = "jax"
 
-GEMMA2_2B = {  # keras-hub's gemma2_2b_en config
-    "vocabulary_size": 256000,
-    "num_layers": 26,
-    "num_query_heads": 8,
-    "num_key_value_heads": 4,
-    "hidden_dim": 2304,
-    "intermediate_dim": 18432,
-    "head_dim": 256,
-    "query_head_dim_normalize": True,
-    "use_post_ffw_norm": True,
-    "use_post_attention_norm": True,
-    "final_logit_soft_cap": 30.0,
-    "attention_logit_soft_cap": 50.0,
-    "sliding_window_size": 4096,
-    "use_sliding_window_attention": True,
-}
+from gpu_shapes_bench import SHAPES  # noqa: E402  (after the path and backend are set)
+
+GEMMA2_2B = SHAPES["gemma2_2b_en"]  # keras-hub's gemma2_2b_en config
 TINY = {
     **GEMMA2_2B,
     "vocabulary_size": 1000,
