@@ -18,13 +18,9 @@ os.environ["KERAS_BACKEND"] = "jax"
 
 
 def pytest_configure() -> None:
-    import jax
+    from prompt_salience.models.loader import configure_jax
 
-    folder = cache_root() / "jax-compilation"
-    folder.mkdir(parents=True, exist_ok=True)
-    jax.config.update("jax_compilation_cache_dir", str(folder))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    configure_jax(cache_root())  # the product's own JAX settings, float32 products included
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -390,3 +390,22 @@ def test_a_conversion_keeps_a_fast_copy_with_the_converted_bits(
     assert proto == tokenizer.proto
     for mapped, original in zip(backbone.variables, converted.variables, strict=True):
         assert np.array_equal(np.asarray(mapped.value), np.asarray(original.value))
+
+
+def test_float32_means_float32_in_matrix_products(tmp_path: Path) -> None:
+    """JAX's default lets GPUs run float32 products as TF32; our float32 asks for full float32
+    (on an H200 the finite-difference test failed without it). Other precisions keep JAX's
+    default, and loading a float32 model again restores full float32."""
+    import jax
+
+    from prompt_salience.models.loader import configure_jax
+
+    try:
+        configure_jax(tmp_path, "bfloat16")
+        assert jax.config.jax_default_matmul_precision is None
+        configure_jax(tmp_path, "float32")
+        assert jax.config.jax_default_matmul_precision == "highest"
+        product = jax.jit(lambda a: a @ a).lower(jax.numpy.ones((2, 2))).as_text()
+        assert "HIGHEST" in product
+    finally:
+        configure_jax(tmp_path, "float32")

@@ -166,7 +166,7 @@ def test_the_loader_keeps_a_fast_copy_uses_it_and_falls_back_when_it_is_damaged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # The session's JAX compilation cache stays where it is (not in this test's folder).
-    monkeypatch.setattr(loader, "configure_jax", lambda cache: None)
+    monkeypatch.setattr(loader, "configure_jax", lambda cache, precision: None)
     cache = tmp_path / "cache"
     spec = ModelSpec("tiny", "local", str(tiny_preset))
 

@@ -34,8 +34,9 @@ Report = Callable[[str], None]
 log = logging.getLogger(__name__)
 
 
-def configure_jax(cache: Path) -> None:
-    """Point JAX's persistent compilation cache into our cache folder (survives restarts)."""
+def configure_jax(cache: Path, precision: str = "float32") -> None:
+    """Point JAX's persistent compilation cache into our cache folder (survives restarts), and
+    make float32 mean float32 in matrix products."""
     import jax
 
     folder = cache / "jax-compilation"
@@ -44,6 +45,11 @@ def configure_jax(cache: Path) -> None:
     update("jax_compilation_cache_dir", str(folder))
     update("jax_persistent_cache_min_compile_time_secs", 0.5)
     update("jax_persistent_cache_min_entry_size_bytes", 0)
+    # On NVIDIA GPUs JAX's default precision runs float32 products as TF32 (10-bit mantissa):
+    # on an H200 the finite-difference check of our gradients failed by 2x at the default
+    # and passed at "highest" (docs/benchmarks/gpu-h200-maths-tests.txt). No change on CPUs.
+    # Other precisions keep the default: their operands are already narrower than TF32.
+    update("jax_default_matmul_precision", "highest" if precision == "float32" else None)
 
 
 def _family(backbone: Any) -> tuple[str, int]:
@@ -87,7 +93,7 @@ def load_model(
         raise ModelError(
             f"Unknown precision {precision!r}.", f"Use one of: {', '.join(PRECISIONS)}."
         )
-    configure_jax(cache)
+    configure_jax(cache, precision)
     started = time.perf_counter()
     if spec.kind == "embedded":
         from .embedded import embedded_preset_dir
