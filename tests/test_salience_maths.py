@@ -122,16 +122,43 @@ def test_gradient_methods_score_only_tokens_before_the_span(model) -> None:  # t
     assert np.all(l2[1:20] > 0)
 
 
-def test_integrated_gradients_completeness_improves_with_steps(model) -> None:  # type: ignore[no-untyped-def]
+def test_integrated_gradients_refines_until_complete_and_says_how_complete(model) -> None:  # type: ignore[no-untyped-def]
     ids = _ids(24)
     objective = SpanObjective(model, ids, 18, 22)
-    coarse = get_method("integrated_gradients", steps=2).attribute(objective)
-    fine = get_method("integrated_gradients", steps=64).attribute(objective)
-    assert abs(fine.notes["completeness_gap"]) < abs(coarse.notes["completeness_gap"])
-    assert fine.notes["completeness_gap_relative"] < 0.02
-    total = float(np.sum(fine.token_scores))
-    difference = fine.notes["logprob_input"] - fine.notes["logprob_baseline"]
-    assert total == pytest.approx(difference + fine.notes["completeness_gap"], abs=1e-4)
+    capped = get_method("integrated_gradients", steps=2).attribute(objective)
+    adaptive = get_method("integrated_gradients").attribute(objective)
+    bound = adaptive.notes["completeness_bound"]
+    assert bound == 0.05
+    assert adaptive.notes["completeness_gap_relative"] <= bound
+    assert abs(adaptive.notes["completeness_gap"]) < abs(capped.notes["completeness_gap"])
+    # The cap is a cap: two points are all the capped run may spend.
+    assert capped.notes["steps"] == 2
+    assert adaptive.notes["steps"] <= adaptive.notes["steps_cap"]
+    total = float(np.sum(adaptive.token_scores))
+    difference = adaptive.notes["logprob_input"] - adaptive.notes["logprob_baseline"]
+    assert total == pytest.approx(difference + adaptive.notes["completeness_gap"], abs=1e-4)
+
+
+def test_integrated_gradients_spends_more_points_only_where_the_gap_asks(model) -> None:  # type: ignore[no-untyped-def]
+    """Refinement converges to the same integral as a fine uniform grid, per token."""
+    ids = _ids(24)
+    objective = SpanObjective(model, ids, 18, 22)
+    adaptive = get_method("integrated_gradients").attribute(objective)
+    fine_scores = _uniform_midpoint_scores(objective, 256)
+    scale = float(np.max(np.abs(fine_scores)))
+    assert np.max(np.abs(adaptive.token_scores - fine_scores)) < 0.05 * scale
+
+
+def _uniform_midpoint_scores(objective: SpanObjective, steps: int) -> np.ndarray:
+    """The textbook rule, written independently: mean gradient at `steps` midpoints times delta."""
+    emb = np.asarray(objective.embeddings, np.float64)
+    base = np.asarray(objective.baseline_embeddings(), np.float64)
+    total = np.zeros_like(emb[: objective.length])
+    for k in range(steps):
+        alpha = (k + 0.5) / steps
+        point = jnp.asarray(base + alpha * (emb - base), jnp.float32)
+        total += objective.value_and_grad(point)[1]
+    return np.sum(total / steps * (emb - base)[: objective.length], axis=-1)
 
 
 def _keras_hub_logprob(model, ids: list[int], start: int, end: int, hidden: list[int]) -> float:  # type: ignore[no-untyped-def]

@@ -10,8 +10,10 @@
 
 import { array, boolean, integer, number, object, optional, ProtocolError, string } from './checkedJson';
 import { type LensSpan, parseLensSpans } from './lensSpans';
+import { parseNotes, parseNotices, type ResultNotice } from './resultNotes';
 
 export { ProtocolError } from './checkedJson';
+export type { ResultNotice } from './resultNotes';
 
 // -- workspace/executeCommand commands (each takes ONE argument: the params object) ----------
 export const RUN_COMMAND = 'promptSalience.run'; // CaseParams -> ExplanationResult
@@ -127,6 +129,8 @@ export interface ExplanationResult {
   scale: ColourScaleInfo;
   segments: SegmentScore[];
   notes: Record<string, number>;
+  /** Sentences the server wrote to show with the result (see resultNotes.ts). */
+  notices: ResultNotice[];
   /** Whether the case has a pinned baseline (promptSalience.pin). */
   pinned: boolean;
   /** Set when this result is a re-score after an edit (the baseline response forced under the
@@ -227,20 +231,6 @@ function parseSegment(value: unknown, where: string): SegmentScore {
   };
 }
 
-function parseNotes(value: unknown, where: string): Record<string, number> {
-  if (value === undefined || value === null) {
-    return {};
-  }
-  const o = object(value, where);
-  const notes: Record<string, number> = {};
-  for (const [key, note] of Object.entries(o)) {
-    if (typeof note === 'number') {
-      notes[key] = note;
-    }
-  }
-  return notes;
-}
-
 function parseRescore(value: unknown, where: string): { summary: string; deltaLogprob: number } {
   const o = object(value, where);
   return { summary: string(o, 'summary', where), deltaLogprob: number(o, 'deltaLogprob', where) };
@@ -268,6 +258,7 @@ export function parseExplanationResult(value: unknown): ExplanationResult {
     scale: parseScale(o.scale, `${where}.scale`),
     segments: array(o, 'segments', where, parseSegment),
     notes: parseNotes(o.notes, `${where}.notes`),
+    notices: parseNotices(o, where),
     pinned: o.pinned === undefined ? false : boolean(o, 'pinned', where),
     rescore: o.rescore === undefined || o.rescore === null ? null : parseRescore(o.rescore, `${where}.rescore`),
   };

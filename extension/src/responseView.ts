@@ -1,13 +1,14 @@
 /**
  * The read-only response view beside the prompt: the response, its explained span outlined,
- * the response's own context coloured, and a legend. Selecting text in it (or clicking one of
+ * the response's own context coloured, a legend, and the server's notices (warnings in the
+ * editor's warning colour). Selecting text in it (or clicking one of
  * the CodeLenses the server offers: a line, or a sentence of a longer line) explains that span.
  */
 
 import * as vscode from 'vscode';
 
 import { responseLenses } from './lensSpans';
-import type { Painter } from './painter';
+import { type Painter, toVscodeRange } from './painter';
 import type { ExplanationResult, TextSpan } from './protocol';
 import { type ResponseView, responseView, selectionToSpan } from './salienceRanges';
 
@@ -46,6 +47,11 @@ export class ResponseViews implements vscode.TextDocumentContentProvider, vscode
   private readonly lensEmitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.lensEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
+  /** The lines of the server's notices that are warnings. */
+  private readonly warningType = vscode.window.createTextEditorDecorationType({
+    color: new vscode.ThemeColor('editorWarning.foreground'),
+    fontWeight: 'bold',
+  });
   private selectionTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -64,6 +70,7 @@ export class ResponseViews implements vscode.TextDocumentContentProvider, vscode
       }),
       this.changeEmitter,
       this.lensEmitter,
+      this.warningType,
     );
   }
 
@@ -131,9 +138,11 @@ export class ResponseViews implements vscode.TextDocumentContentProvider, vscode
     // Paint only once the document holds the text the ranges were computed on.
     if (shown.stale !== undefined || editor.document.getText() !== shown.view.text) {
       this.painter.clear(editor);
+      editor.setDecorations(this.warningType, []);
       return;
     }
     this.painter.paintMerged(editor, [shown.view.segments, shown.view.swatches], shown.view.explained);
+    editor.setDecorations(this.warningType, shown.view.warnings.map(toVscodeRange));
   }
 
   /** A selection made by the user in a view explains that span (after a short pause). */

@@ -93,7 +93,8 @@ export function codePointOffset(text: string, offset: number): number {
 }
 
 /** The read-only response view: the response itself first (so view offsets are response
- * offsets), then a footer saying what is explained, and the legend with coloured swatches. */
+ * offsets), then a footer saying what is explained, the legend with coloured swatches, and the
+ * server's notices (a warning's line is drawn in the warning style). */
 export interface ResponseView {
   text: string;
   /** Length of the response part of `text`: selections beyond it are not in the response. */
@@ -104,7 +105,12 @@ export interface ResponseView {
   explained: Range;
   /** A swatch per coloured legend entry, per paint key. */
   swatches: BucketRanges;
+  /** The lines of the server's notices that are warnings, in view positions. */
+  warnings: Range[];
 }
+
+/** What starts a notice line that is a warning (the server says which are). */
+export const WARNING_MARK = '\u26a0 ';
 
 /** A legend swatch: blanks, so that the bucket's background colour shows whole. */
 export const SWATCH = ' '.repeat(6);
@@ -133,6 +139,13 @@ export function responseView(result: ExplanationResult): ResponseView {
     }
     lines.push(`   ${SWATCH}  ${entry.label}`);
   }
+  const warningLines: number[] = [];
+  for (const notice of result.notices) {
+    if (notice.warning) {
+      warningLines.push(lines.length);
+    }
+    lines.push(`${notice.warning ? WARNING_MARK : ''}${notice.text}`);
+  }
   lines.push('Select any text of the response above, or click a line\u2019s CodeLens, to explain it instead.');
   const text = response + lines.join('\n') + '\n';
   const footerStart = offsetToPosition(text, response.length).line;
@@ -148,7 +161,11 @@ export function responseView(result: ExplanationResult): ResponseView {
   for (const { line, key } of swatchLines) {
     add(swatches, key, { start: { line: footerStart + line, character: 3 }, end: { line: footerStart + line, character: 3 + SWATCH.length } });
   }
-  return { text, responseLength: response.length, segments, explained: spanToRange(text, result.span), swatches };
+  const warnings = warningLines.map((line) => ({
+    start: { line: footerStart + line, character: 0 },
+    end: { line: footerStart + line, character: lines[line].length },
+  }));
+  return { text, responseLength: response.length, segments, explained: spanToRange(text, result.span), swatches, warnings };
 }
 
 /** The response span a selection in the view stands for, or undefined outside the response. */

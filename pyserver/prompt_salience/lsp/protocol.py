@@ -188,6 +188,15 @@ class Rescore:
 
 
 @attrs.define
+class ResultNotice:
+    """A sentence shown with a result, written by the server (`report.layout.result_notices`),
+    e.g. how complete integrated gradients' scores are; `warning`: drawn as a warning."""
+
+    text: str
+    warning: bool
+
+
+@attrs.define
 class ExplanationResult:
     """The salience of one case for one span of its response, tied to document `version`."""
 
@@ -207,6 +216,7 @@ class ExplanationResult:
     scale: ColourScaleInfo
     segments: list[SegmentScore]
     notes: dict[str, float]
+    notices: list[ResultNotice]  # sentences to show with the result, in order
     span_logprob: float | None  # log p(explained span | everything before it), nats
     pinned: bool  # the case has a pinned baseline (see promptSalience.pin)
     rescore: Rescore | None  # set when this result is a re-score, not a new generation

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..engine.segmentation import segment_text
 from ..report.colour_scale import ZERO_FRACTION, ColourScale
+from ..report.layout import result_notices
 from ..results import CharSpan
 from .explanations import Explanation
 from .open_documents import OpenDocument
@@ -14,6 +15,7 @@ from .protocol import (
     LegendEntry,
     LensSpan,
     Rescore,
+    ResultNotice,
     SegmentScore,
     TextSpan,
 )
@@ -72,6 +74,7 @@ def explanation_result(
         scale=colour_scale_info(scale),
         segments=segments,
         notes=dict(result.notes),
+        notices=[ResultNotice(n.text, n.warning) for n in result_notices(result.notes)],
         span_logprob=result.span_logprob,
         pinned=explanation.case in document.pinned,
         rescore=_rescore(explanation),

@@ -24,10 +24,21 @@ from prompt_salience.report.html_parts import (
     text_block,
     top_table,
 )
-from prompt_salience.report.layout import describe_note, ranked_segments, span_footer, text_pieces
+from prompt_salience.report.layout import (
+    describe_note,
+    ranked_segments,
+    result_notices,
+    span_footer,
+    text_pieces,
+)
 from prompt_salience.results import SalienceResult
 
 TOP_N = 5
+# A result's notices (layout.result_notices); a warning stands out in either colour scheme.
+NOTICE_CSS = (
+    ".notice { margin: 0.5em 0; }\n"
+    ".notice.warning { border-left: 4px solid #d97706; padding-left: 0.6em; font-weight: bold; }\n"
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +77,7 @@ def html_report(
         "<!DOCTYPE html>\n",
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n',
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
-        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n",
+        f"<title>{esc(title)}</title>\n<style>{CSS}{NOTICE_CSS}</style>\n</head>\n",
         f'<body style="--intensity: {intensity:g}">\n',
         f"<header>\n<h1>{esc(title)}</h1>\n",
         f'<p class="muted">Made by Prompt Salience on {esc(when)}; {len(items)} '
@@ -133,6 +144,11 @@ def _item(position: int, item: ReportItem) -> str:
         text_block(result, [p for p in pieces if p.in_response], scale, ranks),
         f'<p class="footer">{esc(span_footer(result))}</p>\n',
         legend(scale),
+        *(
+            f'<p class="notice{" warning" if n.warning else ""}">'
+            f"{'Warning: ' if n.warning else ''}{esc(n.text)}</p>\n"
+            for n in result_notices(result.notes)
+        ),
         top_table(result, ranked[:TOP_N]),
     ]
     if result.notes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from prompt_salience.results import SalienceResult, ScoredSegment
@@ -106,9 +107,13 @@ def format_score(score: float, signed: bool) -> str:
 NOTE_MEANINGS = {
     "completeness_gap": (
         "integrated gradients: how far the sum of the scores is from the change in the span's "
-        "log-likelihood between the baseline and the prompt; small is good, large asks for "
-        "more steps"
+        "log-likelihood between the baseline and the prompt; small is good"
     ),
+    "completeness_bound": (
+        "integrated gradients adds gradient points until the relative gap is within this"
+    ),
+    "steps": "integrated gradients: the gradient points (backward passes) it spent",
+    "steps_cap": "integrated gradients: the most gradient points it may spend (the steps setting)",
     "prefetched_span": "computed in the background after the run, before this span was chosen",
     "summed_token_rows": (
         "summed from each response token's gradient, computed in the background after the run"
@@ -121,3 +126,45 @@ def describe_note(key: str, value: float) -> str:
     meaning = NOTE_MEANINGS.get(key)
     head = f"{key} = {value:.4g}"
     return f"{head} ({meaning})" if meaning else head
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A sentence to show with a result, in every view; `warning`: drawn as a warning."""
+
+    text: str
+    warning: bool
+
+
+def result_notices(notes: Mapping[str, float]) -> list[Notice]:
+    """What a reader must know about a result, from its notes: for integrated gradients, how
+    close its scores come to summing to the change in log p, against the method's bound."""
+    if "completeness_gap_relative" not in notes or "completeness_bound" not in notes:
+        return []
+    gap, bound = notes["completeness_gap_relative"], notes["completeness_bound"]
+    steps = int(notes.get("steps", 0))
+    spent = f"{steps} step{'' if steps == 1 else 's'}"
+    if gap <= bound:
+        return [
+            Notice(
+                f"Integrated gradients: the scores sum to within {_percent(gap)} of the change "
+                f"in log p from the baseline (bound {_percent(bound)}, {spent}).",
+                warning=False,
+            )
+        ]
+    capped = " (the cap)" if steps >= int(notes.get("steps_cap", steps + 1)) else ""
+    return [
+        Notice(
+            f"Integrated gradients are incomplete: the scores sum to {_percent(gap)} away from "
+            f"the change in log p from the baseline, over the {_percent(bound)} bound after "
+            f"{spent}{capped}. Read them with care, or raise the integrated-gradients steps "
+            "(setting `promptSalience.igSteps`, CLI `--steps`).",
+            warning=True,
+        )
+    ]
+
+
+def _percent(fraction: float) -> str:
+    """0.021 -> "2.1%", 0.05 -> "5%", 6.8 -> "680%"."""
+    shown = f"{fraction:.1%}" if fraction < 0.1 else f"{fraction:.0%}"
+    return shown.replace(".0%", "%")

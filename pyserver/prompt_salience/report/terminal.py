@@ -25,6 +25,7 @@ from prompt_salience.report.layout import (
     describe_note,
     format_score,
     ranked_segments,
+    result_notices,
     shorten,
     span_footer,
     text_pieces,
@@ -77,6 +78,11 @@ def render_heatmap(
         console.print(_body(result, part, scale, ranks, plain), soft_wrap=True)
     console.print(_legend(result, scale, plain), soft_wrap=True)
     console.print(Text(span_footer(result), style="italic"), soft_wrap=True)
+    for notice in result_notices(result.notes):
+        if notice.warning:
+            console.print(Text(f"Warning: {notice.text}", style="bold yellow"), soft_wrap=True)
+        else:
+            console.print(Text(notice.text), soft_wrap=True)
     for key, value in sorted(result.notes.items()):
         console.print(Text(f"Note: {describe_note(key, value)}", style="dim"), soft_wrap=True)
 
