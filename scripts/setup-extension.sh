@@ -6,7 +6,6 @@
 # only when its sources changed. Needs .venv (scripts/setup.sh makes it first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-KERAS_HUB="${KERAS_HUB:?set by scripts/setup.sh}"
 CODE_SERVER_VERSION=4.139.1
 . scripts/node-env.sh
 
@@ -53,11 +52,13 @@ newer() { # newer TARGET PATH...: true when TARGET is missing or a file under PA
 if newer dist/extension.js extension/src package.json package-lock.json; then
   node extension/esbuild.mjs --production
 fi
-if newer dist/python/no-deps.txt pyserver/prompt_salience pyproject.toml scripts/setup.sh; then
+if newer dist/python/requirements.txt pyserver/prompt_salience pyproject.toml scripts/light_requirements.py; then
   rm -rf dist/python
   .venv/bin/python -m pip wheel -q --no-deps -w dist/python . 2>/dev/null
   rm -rf build/lib build/bdist.*
-  echo "$KERAS_HUB" > dist/python/no-deps.txt
+  # The Install button's TensorFlow-free steps (scripts/light_requirements.py).
+  .venv/bin/python scripts/light_requirements.py no-deps --out dist/python/no-deps.txt
+  .venv/bin/python scripts/light_requirements.py others --out dist/python/requirements.txt
 fi
 if newer dist/prompt-salience.vsix dist/extension.js dist/python package.json README.md LICENSE extension/syntaxes extension/language-configuration.json .vscodeignore; then
   vsce package --no-dependencies --allow-missing-repository --out dist/prompt-salience.vsix >/dev/null

@@ -19,21 +19,23 @@ pick_python() {
   return 1
 }
 
-# Installed with --no-deps here and by the extension's "Install" button (dist/python/no-deps.txt).
-KERAS_HUB="keras-hub==0.32.0"
-
 if [ ! -x .venv/bin/python ]; then
   "$(pick_python)" -m venv .venv
 fi
 
 # Reinstall only when the dependency list changed.
-stamp=".venv/.installed-$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)"
+stamp=".venv/.installed-$(cat pyproject.toml scripts/setup.sh scripts/light_requirements.py | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   echo "Installing Python packages into .venv (first run: a few minutes)..."
   .venv/bin/python -m pip install -q --upgrade pip
-  # keras-hub without its declared TensorFlow dependency (unused on JAX; see pyproject.toml).
-  .venv/bin/python -m pip install -q --no-deps "$KERAS_HUB"
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  # The TensorFlow-free install (scripts/light_requirements.py says why and how).
+  requirements=$(mktemp -d)
+  .venv/bin/python scripts/light_requirements.py no-deps --out "$requirements/no-deps.txt"
+  .venv/bin/python scripts/light_requirements.py others --extra dev --out "$requirements/others.txt"
+  .venv/bin/python -m pip install -q --no-deps -r "$requirements/no-deps.txt"
+  .venv/bin/python -m pip install -q -r "$requirements/others.txt"
+  .venv/bin/python -m pip install -q --no-deps -e .
+  rm -rf "$requirements"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
@@ -42,4 +44,4 @@ fi
 .venv/bin/prompt-salience prepare
 
 # The VS Code extension and the tools of its end-to-end test (scripts/setup-extension.sh).
-KERAS_HUB="$KERAS_HUB" scripts/setup-extension.sh
+scripts/setup-extension.sh

@@ -9,16 +9,19 @@
  *   2. the Python extension's active interpreter for the workspace, when that extension is
  *      installed (trusted workspaces only);
  *   3. the workspace folder's `.venv` (trusted workspaces only);
- *   4. `python3` on PATH.
- * Among 2-4, the first interpreter that has the package is chosen; when none has it, the first
- * that runs at all, so that the Install button installs into the interpreter the user sees.
+ *   4. the extension's own environment in its global storage, made by the Install button (it
+ *      counts in untrusted workspaces too: the extension chose it, not the workspace);
+ *   5. `python3` on PATH.
+ * Among 2-5, the first interpreter that has the package is chosen. When none has it, the first
+ * that runs a recent Python: Install then makes the extension's own environment from it (see
+ * installPlan.ts), and installs into a chosen interpreter only when the setting names one.
  */
 
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 
-export type InterpreterSource = 'setting' | 'python-extension' | 'workspace-venv' | 'path';
+export type InterpreterSource = 'setting' | 'python-extension' | 'workspace-venv' | 'extension-env' | 'path';
 
 export interface Candidate {
   command: string;
@@ -32,6 +35,8 @@ export interface LookupInputs {
   pythonExtension: string | undefined;
   workspaceFolders: readonly string[];
   trusted: boolean;
+  /** The Python of the extension's own environment (its global storage), when it exists. */
+  ownEnvironment?: string;
   platform?: NodeJS.Platform;
 }
 
@@ -59,6 +64,9 @@ export function interpreterCandidates(inputs: LookupInputs, exists: (file: strin
       }
     }
   }
+  if (inputs.ownEnvironment !== undefined && exists(inputs.ownEnvironment)) {
+    candidates.push({ command: inputs.ownEnvironment, source: 'extension-env' });
+  }
   candidates.push({ command: (inputs.platform ?? process.platform) === 'win32' ? 'python' : 'python3', source: 'path' });
   return candidates;
 }
@@ -69,13 +77,17 @@ export interface Probe {
   version?: [number, number, number];
   hasPackage: boolean;
   executable?: string;
+  /** Marked externally managed (PEP 668): pip will not install into it. */
+  externallyManaged?: boolean;
   error?: string;
 }
 
+// `managed`: PEP 668's marker, which makes pip refuse to install outside a virtual environment.
 const PROBE_SCRIPT = [
-  'import importlib.util, json, sys',
+  'import importlib.util, json, os, sys, sysconfig',
+  "managed = sys.prefix == sys.base_prefix and os.path.exists(os.path.join(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED'))",
   "print(json.dumps({'version': list(sys.version_info[:3]), 'executable': sys.executable,",
-  "  'package': importlib.util.find_spec('prompt_salience') is not None}))",
+  "  'package': importlib.util.find_spec('prompt_salience') is not None, 'managed': managed}))",
 ].join('\n');
 
 /** Ask the interpreter its version and whether it can import `prompt_salience` (no import). */
@@ -88,9 +100,9 @@ export function probeInterpreter(command: string, timeoutMs = 15000): Promise<Pr
         return;
       }
       try {
-        const answer = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { version: number[]; executable: string; package: boolean };
+        const answer = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { version: number[]; executable: string; package: boolean; managed: boolean };
         const [major, minor, micro] = answer.version;
-        resolve({ runs: true, version: [major, minor, micro], hasPackage: answer.package, executable: answer.executable });
+        resolve({ runs: true, version: [major, minor, micro], hasPackage: answer.package, executable: answer.executable, externallyManaged: answer.managed });
       } catch {
         resolve({ runs: false, hasPackage: false, error: `unexpected answer: ${stdout.slice(0, 80)}` });
       }
@@ -144,56 +156,14 @@ export function problemWith(choice: Choice | undefined): string | undefined {
   return undefined;
 }
 
-/** A source for `pip install`: this project's checkout (editable), or the wheel in the .vsix. */
-export interface PackageSource {
-  kind: 'checkout' | 'wheel';
-  location: string;
-  /** Requirements installed first with --no-deps (keras-hub: see scripts/setup.sh). */
-  noDepsRequirements?: string;
-}
-
-/** Whether `folder` is a checkout of this project (its pyproject.toml names the package). */
-export function isProjectCheckout(folder: string): boolean {
-  try {
-    return /^name\s*=\s*"prompt-salience"/m.test(readFileSync(path.join(folder, 'pyproject.toml'), 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-/** Where to install the package from: a checkout among the workspace folders, else the bundle. */
-export function packageSource(workspaceFolders: readonly string[], bundleDir: string): PackageSource | undefined {
-  const noDeps = path.join(bundleDir, 'no-deps.txt');
-  const noDepsRequirements = existsSync(noDeps) ? noDeps : undefined;
-  const checkout = workspaceFolders.find(isProjectCheckout);
-  if (checkout !== undefined) {
-    return { kind: 'checkout', location: checkout, noDepsRequirements };
-  }
-  let wheels: string[] = [];
-  try {
-    wheels = readdirSync(bundleDir).filter((name) => /^prompt_salience-.*\.whl$/.test(name));
-  } catch {
-    return undefined;
-  }
-  return wheels.length > 0 ? { kind: 'wheel', location: path.join(bundleDir, wheels.sort().pop() ?? ''), noDepsRequirements } : undefined;
-}
-
-/** The pip commands (argument lists for the interpreter) that install the package. */
-export function installSteps(source: PackageSource): string[][] {
-  const steps: string[][] = [];
-  if (source.noDepsRequirements !== undefined) {
-    steps.push(['-m', 'pip', 'install', '--no-deps', '-r', source.noDepsRequirements]);
-  }
-  steps.push(source.kind === 'checkout' ? ['-m', 'pip', 'install', '-e', source.location] : ['-m', 'pip', 'install', source.location]);
-  return steps;
-}
-
-/** The error message and its buttons when the interpreter lacks the package. Install runs pip
- * (and, from a checkout, its build code): never in an untrusted workspace, whose settings or
- * folders may have chosen what runs; there the message says how to install from a trusted one. */
-export function installOffer(problem: string, canInstall: boolean, trusted: boolean): { message: string; actions: string[] } {
+/** The error message and its buttons when the interpreter lacks the package. `into` says where
+ * Install would install (the extension's own environment, or the interpreter the user chose).
+ * Install runs pip (and, from a checkout, its build code): never in an untrusted workspace,
+ * whose settings or folders may have chosen what runs; there the message says how to install
+ * from a trusted one. */
+export function installOffer(problem: string, canInstall: boolean, trusted: boolean, into = 'this interpreter'): { message: string; actions: string[] } {
   if (canInstall && trusted) {
-    return { message: `${problem} Install it into this interpreter?`, actions: ['Install', 'Choose interpreter', 'Show logs'] };
+    return { message: `${problem} Install it into ${into}?`, actions: ['Install', 'Choose interpreter', 'Show logs'] };
   }
   const message = canInstall
     ? `${problem} This workspace is not trusted, so nothing is installed from it: trust it (Manage Workspace Trust) or open a trusted one, and choose Install there.`

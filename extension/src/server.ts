@@ -6,9 +6,6 @@
  * model's state as the server last announced it (`promptSalience/modelState`).
  */
 
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
-
 import * as vscode from 'vscode';
 import {
   CloseAction,
@@ -26,14 +23,13 @@ import {
 } from 'vscode-languageclient/node';
 
 import { CrashPolicy } from './crashPolicy';
+import { Installer } from './installer';
 import { MODEL_STATE_NOTIFICATION, type ModelStateParams, parseModelState } from './modelState';
 import {
   type Choice,
   chooseInterpreter,
   installOffer,
-  installSteps,
   interpreterCandidates,
-  packageSource,
   problemWith,
   trustChangesInterpreter,
 } from './interpreter';
@@ -77,6 +73,7 @@ export class SalienceServer implements vscode.Disposable {
   private readonly crashes = new CrashPolicy();
   private restartTimer: NodeJS.Timeout | undefined;
   private starting: Promise<void> | undefined;
+  private readonly installer: Installer;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -84,6 +81,7 @@ export class SalienceServer implements vscode.Disposable {
     private readonly settings: ExtensionSettings,
     private readonly hooks: ServerHooks,
   ) {
+    this.installer = new Installer(context, output);
     this.disposables.push(
       this.stateEmitter,
       this.modelStateEmitter,
@@ -185,6 +183,7 @@ export class SalienceServer implements vscode.Disposable {
       pythonExtension: trusted ? await this.pythonExtensionInterpreter() : undefined,
       workspaceFolders: this.workspaceFolders(),
       trusted,
+      ownEnvironment: this.installer.ownEnvironmentPython(),
     });
     const inspected = vscode.workspace.getConfiguration(SETTINGS_SECTION).inspect<string>('interpreter');
     this.output.info(`Interpreter setting: user ${JSON.stringify(inspected?.globalValue)}, workspace ${JSON.stringify(inspected?.workspaceValue)}; trusted: ${trusted}`);
@@ -286,10 +285,14 @@ export class SalienceServer implements vscode.Disposable {
   /** Say what is wrong with the interpreter, with the buttons that fix it. */
   private async offerFix(problem: string, choice: Choice | undefined): Promise<void> {
     const canInstall = choice !== undefined && choice.probe.runs && problemWith(choice)?.includes('does not have') === true;
-    const offer = installOffer(problem, canInstall, vscode.workspace.isTrusted);
+    const target = choice === undefined ? undefined : this.installer.target(choice);
+    const offer = installOffer(problem, canInstall, vscode.workspace.isTrusted, target === undefined ? undefined : this.installer.describe(target));
     const picked = await vscode.window.showErrorMessage(offer.message, ...offer.actions);
-    if (picked === 'Install' && choice !== undefined) {
-      await this.install(choice.candidate.command);
+    if (picked === 'Install' && target !== undefined) {
+      // Untrusted (Install is not offered then): the .vsix's wheel, never a checkout's build code.
+      if (await this.installer.install(target, vscode.workspace.isTrusted ? this.workspaceFolders() : [])) {
+        await this.restart('the package was installed');
+      }
     } else if (picked === 'Choose interpreter') {
       await vscode.commands.executeCommand('workbench.action.openSettings', `${SETTINGS_SECTION}.interpreter`);
     } else if (picked === 'Show logs') {
@@ -297,63 +300,9 @@ export class SalienceServer implements vscode.Disposable {
     }
   }
 
-  /** pip-install the package into `python` (progress, cancellable), then start the server. */
-  async install(python: string): Promise<void> {
-    // Untrusted (Install is not offered then): the .vsix's wheel, never a checkout's build code.
-    const folders = vscode.workspace.isTrusted ? this.workspaceFolders() : [];
-    const source = packageSource(folders, path.join(this.context.extensionPath, 'dist', 'python'));
-    if (source === undefined) {
-      void vscode.window.showErrorMessage('This build of the extension carries no Python package to install. Install prompt-salience into the interpreter yourself (scripts/setup.sh in a checkout).', 'Show logs');
-      return;
-    }
-    const ok = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Installing prompt-salience into ${python}`, cancellable: true },
-      async (progress, token) => {
-        for (const args of installSteps(source)) {
-          this.output.info(`> ${python} ${args.join(' ')}`);
-          const code = await new Promise<number>((resolve) => {
-            const child = spawn(python, args, { windowsHide: true });
-            const cancel = token.onCancellationRequested(() => child.kill());
-            const onData = (data: Buffer): void => {
-              const text = data.toString();
-              this.output.info(text.trimEnd());
-              const last = text.trim().split('\n').pop();
-              if (last) {
-                progress.report({ message: last.slice(0, 80) });
-              }
-            };
-            child.stdout.on('data', onData);
-            child.stderr.on('data', onData);
-            child.on('error', (error) => {
-              this.output.error(String(error));
-              resolve(-1);
-            });
-            child.on('close', (status) => {
-              cancel.dispose();
-              resolve(status ?? -1);
-            });
-          });
-          if (code !== 0) {
-            return false;
-          }
-        }
-        return true;
-      },
-    );
-    if (ok) {
-      void vscode.window.showInformationMessage('prompt-salience is installed; starting the server.');
-      await this.restart('the package was installed');
-    } else {
-      const picked = await vscode.window.showErrorMessage(`Installing prompt-salience into ${python} failed or was cancelled.`, 'Show logs');
-      if (picked === 'Show logs') {
-        this.output.show(true);
-      }
-    }
-  }
-
   /** Trust granted: tell the running server (files' models apply now); restart if the interpreter changes. */
   private async trustGranted(): Promise<void> {
-    const candidates = interpreterCandidates({ setting: this.settings.interpreter(), pythonExtension: await this.pythonExtensionInterpreter(), workspaceFolders: this.workspaceFolders(), trusted: true });
+    const candidates = interpreterCandidates({ setting: this.settings.interpreter(), pythonExtension: await this.pythonExtensionInterpreter(), workspaceFolders: this.workspaceFolders(), trusted: true, ownEnvironment: this.installer.ownEnvironmentPython() });
     if (this.client?.isRunning() === true && !trustChangesInterpreter(this.interpreter?.candidate.command, candidates)) {
       await this.client.sendNotification(TRUST_NOTIFICATION, { trusted: true });
     } else {

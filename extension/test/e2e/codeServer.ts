@@ -139,8 +139,10 @@ export function descendants(root: number, pattern: RegExp): number[] {
 }
 
 export interface SessionOptions {
-  /** The `promptSalience.interpreter` setting (default: this checkout's .venv). */
-  interpreter?: string;
+  /** The `promptSalience.interpreter` setting (default: this checkout's .venv; null: unset). */
+  interpreter?: string | null;
+  /** A folder put first on code-server's PATH (e.g. to choose which `python3` is found). */
+  pathFirst?: string;
   /** Workspace trust on, with the folder left untrusted (restricted mode, no startup prompt). */
   untrusted?: boolean;
   /** More user settings. */
@@ -190,7 +192,8 @@ export async function startSession(logs: string, options: SessionOptions = {}): 
   // Machine-scoped settings (the interpreter) live in code-server's remote settings: VS Code
   // ignores them in the browser's user settings, since that machine is not the server's.
   mkdirSync(path.join(userData, 'Machine'), { recursive: true });
-  writeFileSync(path.join(userData, 'Machine', 'settings.json'), JSON.stringify({ 'promptSalience.interpreter': options.interpreter ?? path.join(REPO, '.venv', 'bin', 'python') }, null, 1));
+  const interpreter = options.interpreter === null ? {} : { 'promptSalience.interpreter': options.interpreter ?? path.join(REPO, '.venv', 'bin', 'python') };
+  writeFileSync(path.join(userData, 'Machine', 'settings.json'), JSON.stringify(interpreter, null, 1));
 
   const port = await freePort();
   const log = path.join(run, 'code-server.log');
@@ -208,7 +211,7 @@ export async function startSession(logs: string, options: SessionOptions = {}): 
       '--extensions-dir', extensions,
       workspace,
     ],
-    { env: { ...process.env, PS_E2E_STATE: statePath }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, PS_E2E_STATE: statePath, ...(options.pathFirst === undefined ? {} : { PATH: `${options.pathFirst}${path.delimiter}${process.env.PATH ?? ''}` }) }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output: Buffer[] = [];
   child.stdout?.on('data', (d: Buffer) => output.push(d));
