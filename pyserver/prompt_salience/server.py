@@ -30,8 +30,13 @@ def main() -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    from .lsp.language_server import serve
+    try:
+        from .lsp.language_server import serve
+    except ModuleNotFoundError as error:  # e.g. pygls: say which, and the command that fixes it
+        from .missing_module import missing_module_error
 
+        print(f"error: {missing_module_error(error).one_line()}", file=sys.stderr)
+        return 1
     serve(sys.stdin.buffer, channel)
     return 0
 

@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 
 from ..errors import PromptSalienceError
-from .common import EXIT_USER_ERROR
+from .exit_codes import EXIT_USER_ERROR
 
 
 def add_parser(sub: Any) -> None:

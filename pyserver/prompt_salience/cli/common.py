@@ -21,9 +21,6 @@ if TYPE_CHECKING:
     from ..engine.explainer import Explainer
     from ..prompt.parsed_prompt import PromptFile
 
-EXIT_USER_ERROR = 1
-EXIT_INTERRUPTED = 130
-
 
 def add_setting_flags(parser: argparse.ArgumentParser, only: Sequence[str] = ()) -> None:
     """A flag for each declared setting that has one (all, or those named in `only`).

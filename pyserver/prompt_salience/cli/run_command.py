@@ -15,7 +15,6 @@ from ..errors import InputTooLongError, PromptSalienceError
 from ..models.model_spec import parse_model_spec
 from ..settings import declared_settings
 from .common import (
-    EXIT_USER_ERROR,
     add_file_flags,
     add_setting_flags,
     case_progress,
@@ -26,6 +25,7 @@ from .common import (
     write_error,
     write_text,
 )
+from .exit_codes import EXIT_USER_ERROR
 
 
 def add_parser(sub: Any) -> None:

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from ..report.junit import JUnitSuite
 
 EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2  # not common.EXIT_USER_ERROR (1): CI must tell a broken file from a failure
+EXIT_BAD_INPUT = 2  # not exit_codes.EXIT_USER_ERROR (1): CI must tell a broken file from a failure
 
 
 def add_parser(sub: Any) -> None:

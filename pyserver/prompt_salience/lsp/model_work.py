@@ -29,6 +29,7 @@ from ..engine.segmentation import check_granularity
 from ..engine.span_selection import check_span, find_span
 from ..engine.token_budget import case_character_overflow
 from ..errors import Cancelled, InputTooLongError, PromptSalienceError, SpanError
+from ..missing_module import missing_module_error
 from ..models.model_spec import parse_model_spec
 from ..results import CharSpan, SalienceResult
 from ..salience.registry import method_class
@@ -286,6 +287,8 @@ async def on_worker(
     except Exception as error:
         logger.exception("Model work failed")
         progress.end("Failed")
+        if isinstance(error, ModuleNotFoundError):
+            raise fail(server, missing_module_error(error)) from None
         if _out_of_memory(error):
             raise fail(
                 server,

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Cancelled, PromptSalienceError
+from ..missing_module import missing_module_error
 from ..models.model_spec import parse_model_spec
 from ..prompt.foreign_formats import ForeignFileError
 from .protocol import MODEL_STATE_NOTIFICATION, ModelStateParams
@@ -61,6 +62,8 @@ def ready_state(key: ModelKey) -> ModelStateParams:
 
 
 def failed_state(label: str, error: BaseException) -> ModelStateParams:
+    if isinstance(error, ModuleNotFoundError):
+        error = missing_module_error(error)
     if isinstance(error, PromptSalienceError):
         reason = error.one_line()
     else:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError
+from ..missing_module import missing_module_error
 from .embedded import ensure_embedded_preset
 from .kaggle_access import (
     check_preset_name,
@@ -161,6 +162,8 @@ def _load_from_preset(
         return _load_preset(preset, precision, report)
     except ModelError:
         raise
+    except ModuleNotFoundError as error:  # an install problem, not the preset's
+        raise missing_module_error(error) from error
     except MemoryError as error:
         raise ModelError(
             f"Not enough memory to load {spec.label} in {precision}.",
