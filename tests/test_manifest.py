@@ -165,3 +165,11 @@ def test_the_protocol_documents_every_editor_setting_with_its_default() -> None:
     for setting in editor_settings():
         documented = rows[wire_keys()[setting.name]]
         assert documented == (str(setting.default) if setting.default != "" else '""')
+
+
+def test_the_extension_activates_on_our_languages_not_on_any_workspace_with_a_prompt_file() -> None:
+    """Dotprompt uses `.prompt` too: a workspace that merely contains one must not start a Python
+    server (issue 10, defect 6). Our files activate us through their language; commands
+    contributed in the manifest activate us on their own."""
+    events = _manifest()["activationEvents"]
+    assert events == ["onLanguage:prompt-salience", "onLanguage:jsonl"]
