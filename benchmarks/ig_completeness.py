@@ -5,11 +5,13 @@ as the span, lines granularity. Both run on the same SpanObjective after one war
 compiled shapes are shared), in alternating order, `--repeats` rounds:
   - old: the midpoint rule on 16 equal intervals, batches of 8, as the method did before;
   - new: the method at its defaults (`integrated_gradients`, refined until the gap is in bound).
+The same two, timed once after a warm-up, on a short case: prompts/what-if-target.prompt.
 Printed: the completeness gap (|sum of scores - (f(input) - f(baseline))| over the change), the
-gradient points spent, seconds (median), and the ratio new/old. Also AOPC over the top 10 lines
+gradient points spent, seconds (median), and the ratio new/old; and, once, the old rule with as
+many points as the new one spent (what refinement buys at equal cost). Also AOPC over the top 10 lines
 (the mean drop of log p(span) as the 1..10 best-ranked lines are hidden together, hidden as
 segment ablation hides them) for each ranking and for random orders; higher is a more faithful
-ranking. And the profile f(alpha) of the straight path at 65 points, which says why.
+ranking; segment ablation's ranking for reference. And the profile f(alpha) of the straight path at 65 points, which says why.
 
 Usage: .venv/bin/python benchmarks/ig_completeness.py [--repeats 3] [--json out/ig.json]
 """
@@ -139,7 +141,8 @@ def main() -> None:
 
     old_scores, old_gap = old_uniform_rule(objective, OLD_STEPS)  # warm-up: compilation
     new = method.attribute(objective)
-    old_s, new_s = [], []
+    old_s: list[float] = []
+    new_s: list[float] = []
     for round_ in range(args.repeats):
         pair = [
             (old_s, lambda: old_uniform_rule(objective, OLD_STEPS)),
@@ -147,11 +150,27 @@ def main() -> None:
         ]
         for times, fn in pair if round_ % 2 == 0 else list(reversed(pair)):
             times.append(timed(fn))
+    equal_cost_scores, equal_cost_gap = old_uniform_rule(objective, int(new.notes["steps"]))
+    ablation = get_method("segment_ablation").attribute(objective, [g for g in groups if g])
     rng = np.random.default_rng(0)
     lines = [i for i in range(len(groups)) if groups[i]]
     random_aopc = [
         aopc(objective, groups, rng.permutation(lines).tolist()) for _ in range(RANDOM_ORDERS)
     ]
+    # A second, short case: the what-if prompt (a given target, no generation).
+    what_if = read_document(PROMPTS / "what-if-target.prompt")
+    short = prepare_prompt(what_if, None, chat_setting="auto", spec=spec)
+    short_run = RunSettings().merged_with(what_if.settings, {})
+    assert short.target is not None
+    forced = Explainer(model).with_target(short.text, short.target)
+    short_first, short_end = forced.span_tokens(find_span(forced.response, short_run.explain))
+    short_objective = SpanObjective(model, forced.token_ids, short_first, short_end)
+    _, short_old_gap = old_uniform_rule(short_objective, OLD_STEPS)  # warm-up
+    method.attribute(short_objective)
+    short_old_s = timed(lambda: old_uniform_rule(short_objective, OLD_STEPS))
+    short_new = method.attribute(short_objective)
+    short_new_s = timed(lambda: method.attribute(short_objective))
+
     notes = new.notes
     old_median, new_median = statistics.median(old_s), statistics.median(new_s)
     report: dict[str, Any] = {
@@ -171,12 +190,22 @@ def main() -> None:
         "new_path_intervals": int(notes["path_intervals"]),
         "new_seconds": new_median,
         "time_ratio_new_over_old": new_median / old_median,
+        "old_rule_at_new_steps_gap_relative": equal_cost_gap,
         "old_seconds_all": old_s,
         "new_seconds_all": new_s,
         "aopc_top10_old": aopc(objective, groups, ranking(old_scores)),
         "aopc_top10_new": aopc(objective, groups, ranking(new.token_scores)),
+        "aopc_top10_old_rule_at_new_steps": aopc(objective, groups, ranking(equal_cost_scores)),
+        "aopc_top10_segment_ablation": aopc(objective, groups, ranking(ablation.token_scores)),
         "aopc_top10_random_mean": float(np.mean(random_aopc)),
         "aopc_top10_random_all": random_aopc,
+        "what_if_tokens": short_objective.length,
+        "what_if_old_gap_relative": short_old_gap,
+        "what_if_old_seconds": short_old_s,
+        "what_if_new_gap_relative": short_new.notes["completeness_gap_relative"],
+        "what_if_new_steps": int(short_new.notes["steps"]),
+        "what_if_new_seconds": short_new_s,
+        "what_if_time_ratio_new_over_old": short_new_s / short_old_s,
         "profile_alpha_step": 1 / 64,
         "profile_f": profile,
     }

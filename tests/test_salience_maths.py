@@ -139,7 +139,7 @@ def test_integrated_gradients_refines_until_complete_and_says_how_complete(model
     assert total == pytest.approx(difference + adaptive.notes["completeness_gap"], abs=1e-4)
 
 
-def test_integrated_gradients_spends_more_points_only_where_the_gap_asks(model) -> None:  # type: ignore[no-untyped-def]
+def test_integrated_gradients_refined_scores_match_a_fine_uniform_grid_per_token(model) -> None:  # type: ignore[no-untyped-def]
     """Refinement converges to the same integral as a fine uniform grid, per token."""
     ids = _ids(24)
     objective = SpanObjective(model, ids, 18, 22)

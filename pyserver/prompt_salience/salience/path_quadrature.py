@@ -110,3 +110,31 @@ def integrate(intervals: list[PathInterval]) -> np.ndarray:
     """Per-token scores: the sum over intervals of width * (gradient . delta) at the midpoint."""
     total: np.ndarray = np.sum([i.width * i.scores for i in intervals], axis=0)
     return total
+
+
+def relative_gap(intervals: list[PathInterval], difference: float) -> float:
+    """|sum of the scores - difference| / |difference| (difference: f(1) - f(0))."""
+    gap = float(np.sum(integrate(intervals))) - difference
+    return abs(gap) / max(abs(difference), 1e-9)
+
+
+def refine_until_complete(
+    intervals: list[PathInterval],
+    difference: float,
+    *,
+    bound: float,
+    points_left: int,
+    batch: int,
+    gradient_points: GradientPoints,
+) -> tuple[list[PathInterval], int]:
+    """Halve the intervals with the largest local gaps, batch // 2 of them per call of
+    `gradient_points` (one batch of new midpoints), until the relative gap is within `bound` or
+    `points_left` gradient points are spent. Returns the intervals and the points spent."""
+    spent = 0
+    while relative_gap(intervals, difference) > bound and points_left - spent >= 2:
+        chosen = worst_intervals(intervals, min(batch // 2, (points_left - spent) // 2))
+        if not chosen:
+            break  # every interval is already as narrow as alpha can resolve
+        intervals = split_intervals(intervals, chosen, gradient_points)
+        spent += 2 * len(chosen)
+    return intervals, spent

@@ -45,8 +45,7 @@ class IntegratedGradients(SalienceMethod):
     ) -> Attribution:
         import numpy as np
 
-        from ..path_quadrature import integrate, split_intervals, uniform_intervals
-        from ..path_quadrature import worst_intervals as worst
+        from ..path_quadrature import integrate, refine_until_complete, uniform_intervals
 
         cap = int(self.option_values["steps"])
         if cap < 1:
@@ -56,19 +55,15 @@ class IntegratedGradients(SalienceMethod):
         boundaries = path.values(np.linspace(0.0, 1.0, count + 1).tolist())
         f_base, f_input = float(boundaries[0]), float(boundaries[-1])
         difference = f_input - f_base
-        intervals = uniform_intervals(boundaries, path.gradient_points)
-        used = count
-
-        def relative_gap() -> float:
-            gap = float(np.sum(integrate(intervals))) - difference
-            return abs(gap) / max(abs(difference), 1e-9)
-
-        while relative_gap() > COMPLETENESS_BOUND and used + 2 <= cap:
-            chosen = worst(intervals, min(BATCH // 2, (cap - used) // 2))
-            if not chosen:
-                break  # every interval is already as narrow as alpha can resolve
-            intervals = split_intervals(intervals, chosen, path.gradient_points)
-            used += 2 * len(chosen)
+        intervals, spent = refine_until_complete(
+            uniform_intervals(boundaries, path.gradient_points),
+            difference,
+            bound=COMPLETENESS_BOUND,
+            points_left=cap - count,
+            batch=BATCH,
+            gradient_points=path.gradient_points,
+        )
+        used = count + spent
 
         scores = np.zeros((objective.length,), np.float64)
         scores[: path.length] = integrate(intervals)
