@@ -44,3 +44,22 @@ def test_the_cli_refuses_a_huge_prompt_before_loading_a_model(tmp_path: Path) ->
     result = cli("run", prompt, env=_env(PROMPT_SALIENCE_CACHE=str(cache)), timeout=120)
     _assert_one_error_line(result, "at least", "configured limit of 2048 tokens", "max_length")
     assert not (cache / "models").exists()
+
+
+def test_compare_and_test_refuse_a_huge_prompt_before_loading_a_model(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.prompt"
+    huge.write_text(
+        f'---\nexpect:\n  - contains: "soup"\nvars:\n  x: a\n---\n{HUGE_BODY}{{{{x}}}}\n',
+        encoding="utf-8",
+    )
+    small = tmp_path / "small.prompt"
+    small.write_text("---\nvars:\n  x: a\n---\nSoup of the day: {{x}}\n", encoding="utf-8")
+    cache = tmp_path / "cache"  # empty: a model load would convert into it
+    env = _env(PROMPT_SALIENCE_CACHE=str(cache))
+    compared = cli("compare", small, huge, env=env, timeout=120)
+    _assert_one_error_line(compared, "at least", "configured limit of 2048 tokens", "max_length")
+    assert not (cache / "models").exists()
+    tested = cli("test", huge, env=env, timeout=120)
+    assert tested.returncode == 2, tested.stderr  # a bad input, told apart from a failed case
+    assert "configured limit of 2048 tokens" in tested.stderr
+    assert not (cache / "models").exists()

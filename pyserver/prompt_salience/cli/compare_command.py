@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
-from ..engine.case_run import CaseRun, PreparedPrompt, RunSettings, prepare_prompt
+from ..engine.case_run import CaseRun, PreparedPrompt, RunSettings, prepare_prompt, refuse_oversize
 from ..engine.comparison import check_comparable_settings
 from ..errors import PromptSalienceError
 from ..models.model_spec import parse_model_spec
@@ -95,6 +95,9 @@ def handle(args: argparse.Namespace, out: Console, err: Console) -> int:
         validate(settings)
         spec = parse_model_spec(settings.model)
         prepared = prepare_prompt(document, case, chat_setting=settings.chat_template, spec=spec)
+        refuse_oversize(  # before the model loads
+            prepared, max_new_tokens=settings.max_new_tokens, max_length=settings.max_length
+        )
         sides.append(_Side(str(path), document, prepared, settings))
     side_a, side_b = sides
     check_comparable_settings(side_a.settings, side_b.settings)

@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 
 from ..engine.case_run import CaseRun, RunSettings
-from ..errors import InputTooLongError, PromptSalienceError
+from ..errors import PromptSalienceError
 from ..models.model_spec import parse_model_spec
 from ..settings import declared_settings
 from .common import (
@@ -56,8 +56,7 @@ def handle(args: argparse.Namespace, out: Console, err: Console) -> int:
     spec = parse_model_spec(settings.model)
     cases = [document.case(args.case)] if args.case else list(document.cases)
 
-    from ..engine.case_run import prepare_prompt, run_case
-    from ..engine.token_budget import case_character_overflow
+    from ..engine.case_run import prepare_prompt, refuse_oversize, run_case
 
     # Render every case before loading the model: a template error should not cost a load.
     prepared = [
@@ -65,11 +64,9 @@ def handle(args: argparse.Namespace, out: Console, err: Console) -> int:
         for case in cases
     ]
     for item in prepared:  # refuse a huge input before the model loads
-        found = case_character_overflow(
-            item.text, item.target, settings.max_new_tokens, max_length=settings.max_length
+        refuse_oversize(
+            item, max_new_tokens=settings.max_new_tokens, max_length=settings.max_length
         )
-        if found is not None:
-            raise InputTooLongError(found.problem(item.case_name), found.fix())
     explainer = load_explainer(settings, err)
 
     runs: list[CaseRun] = []

@@ -158,7 +158,7 @@ def _plan_files(args: argparse.Namespace, err: Console) -> tuple[list[_FilePlan]
 
 
 def _plan_file(name: str, args: argparse.Namespace, err: Console) -> _FilePlan | None:
-    from ..engine.case_run import prepare_prompt
+    from ..engine.case_run import prepare_prompt, refuse_oversize
     from ..models.model_spec import parse_model_spec
     from ..prompt.documents import read_document
 
@@ -169,18 +169,20 @@ def _plan_file(name: str, args: argparse.Namespace, err: Console) -> _FilePlan |
     validate(settings)
     spec = parse_model_spec(settings.model)
     chosen = [document.case(args.case)] if args.case else list(document.cases)
+    cases = [
+        (case, prepare_prompt(document, case.name, chat_setting=settings.chat_template, spec=spec))
+        for case in chosen
+        if case.expect
+    ]
+    for _, prepared in cases:  # before any model loads
+        refuse_oversize(
+            prepared, max_new_tokens=settings.max_new_tokens, max_length=settings.max_length
+        )
     return _FilePlan(
         label=name,
         document=document,
         settings=settings,
-        cases=[
-            (
-                case,
-                prepare_prompt(document, case.name, chat_setting=settings.chat_template, spec=spec),
-            )
-            for case in chosen
-            if case.expect
-        ],
+        cases=cases,
         not_run=[case.name for case in chosen if not case.expect],
     )
 

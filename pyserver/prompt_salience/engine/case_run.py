@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..errors import SpanError
+from ..errors import InputTooLongError, SpanError
 from ..models.model_spec import ModelSpec
 from ..prompt.chat_template import USER_TURN, wrap_for_chat
 from ..prompt.parsed_prompt import PromptFile, PromptSettings
@@ -20,6 +20,7 @@ from ..results import CharSpan, SalienceResult
 from ..salience.registry import method_class
 from ..settings import Settings, front_matter_settings
 from .span_selection import check_span, find_span
+from .token_budget import case_character_overflow
 
 if TYPE_CHECKING:  # the engine imports JAX: keep `runs` light for the CLI and the server
     from .explainer import Explainer, Generation
@@ -74,6 +75,16 @@ def prepare_prompt(
     if use_chat_template(chat_setting, spec, text):
         text, source_map = wrap_for_chat(text, source_map)
     return PreparedPrompt(rendered.case_name, text, source_map, rendered.target)
+
+
+def refuse_oversize(prepared: PreparedPrompt, *, max_new_tokens: int, max_length: int) -> None:
+    """Raise InputTooLongError, before any model work, when the characters alone prove that the
+    case cannot fit (see token_budget.character_overflow); the CLI and the server both call it."""
+    found = case_character_overflow(
+        prepared.text, prepared.target, max_new_tokens, max_length=max_length
+    )
+    if found is not None:
+        raise InputTooLongError(found.problem(prepared.case_name), found.fix())
 
 
 @dataclass(frozen=True)

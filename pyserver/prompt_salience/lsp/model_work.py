@@ -24,11 +24,10 @@ from pygls.exceptions import (
     JsonRpcRequestCancelled,
 )
 
-from ..engine.case_run import method_options, prepare_prompt, run_case
+from ..engine.case_run import method_options, prepare_prompt, refuse_oversize, run_case
 from ..engine.segmentation import check_granularity
 from ..engine.span_selection import check_span, find_span
-from ..engine.token_budget import case_character_overflow
-from ..errors import Cancelled, InputTooLongError, PromptSalienceError, SpanError
+from ..errors import Cancelled, PromptSalienceError, SpanError
 from ..missing_module import missing_module_error
 from ..models.model_spec import parse_model_spec
 from ..results import CharSpan, SalienceResult
@@ -72,11 +71,9 @@ async def run_and_explain(server: PromptSalienceServer, params: CaseParams) -> E
         prepared = prepare_prompt(
             prompt_file, case.name, chat_setting=settings.chat_template, spec=spec
         )
-        too_long = case_character_overflow(
-            prepared.text, prepared.target, settings.max_new_tokens, max_length=settings.max_length
+        refuse_oversize(
+            prepared, max_new_tokens=settings.max_new_tokens, max_length=settings.max_length
         )
-        if too_long is not None:  # certain without the model: refused before any model work
-            raise InputTooLongError(too_long.problem(case.name), too_long.fix())
     except PromptSalienceError as error:
         raise fail(server, error) from None
     explanation = new_explanation(document, prompt_file, case, prepared, settings, spec)
