@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Try the extension in the browser: code-server (installed in .tools/ by scripts/setup.sh) with
-# dist/prompt-salience.vsix, on http://127.0.0.1:${PORT:-8080} (loopback only, no password),
-# opening FOLDER (default: prompts/). Its state stays in .tools/code-server-state/.
+# Try the extension in the browser: code-server (installed in .tools/ by
+# scripts/setup.sh --code-server) with dist/prompt-salience.vsix, on
+# http://127.0.0.1:${PORT:-8080} (loopback only, no password), opening FOLDER (default:
+# prompts/). Its state stays in .tools/code-server-state/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --code-server
 . scripts/node-env.sh
 state="$PWD/.tools/code-server-state"
 folder="$(realpath "${1:-prompts}")"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set everything up, then run the main job on the embedded model: explain the codelab's
-# menu prompt (with its copy-paste mistake) in the terminal, and write a shareable report.
+# Set up what the demo needs (scripts/setup.sh: no end-to-end tools), then run the main job on
+# the embedded model: explain the codelab's menu prompt (with its copy-paste mistake) in the
+# terminal, and write a shareable report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

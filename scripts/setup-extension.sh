@@ -1,27 +1,27 @@
 #!/usr/bin/env bash
-# Set up the VS Code extension, idempotently (fast when done; called by scripts/setup.sh):
-# Debian's chromium, libkrb5-dev and pkg-config when missing; Node.js 24 and code-server in
-# .tools/ (from the npm registry); `npm ci`; then the esbuild bundle, the Python server's wheel
-# (which the extension's Install button installs) and dist/prompt-salience.vsix, each rebuilt
-# only when its sources changed. Needs .venv (scripts/setup.sh makes it first).
+# Set up the VS Code extension, idempotently (fast when done; called by scripts/setup.sh).
+#   scripts/setup-extension.sh                what the demo needs: Node.js 24 in .tools/ (from the
+#                                             npm registry), `npm ci`, then the esbuild bundle, the
+#                                             Python server's wheel (which the extension's Install
+#                                             button installs) and dist/prompt-salience.vsix, each
+#                                             rebuilt only when its sources changed;
+#   scripts/setup-extension.sh --code-server  also code-server in .tools/ (scripts/code-server.sh),
+#                                             with libkrb5-dev and pkg-config for its native module;
+#   scripts/setup-extension.sh --e2e          also Debian's chromium: everything the end-to-end test
+#                                             needs (scripts/test.sh).
+# Needs .venv (scripts/setup.sh makes it first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CODE_SERVER_VERSION=4.139.1
+want_code_server=false want_chromium=false
+for arg in "$@"; do
+  case "$arg" in
+    --code-server) want_code_server=true ;;
+    --e2e) want_code_server=true want_chromium=true ;;
+    *) echo "usage: scripts/setup-extension.sh [--code-server | --e2e]" >&2; exit 2 ;;
+  esac
+done
 . scripts/node-env.sh
-
-# Debian packages: chromium (the e2e test's browser), libkrb5-dev and pkg-config (code-server's
-# native kerberos module). apt-get update runs only when something is missing.
-missing=()
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
-command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "Installing Debian packages: ${missing[*]}"
-  sudo_cmd=""
-  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
 
 if [ ! -x "$NODE_HOME/bin/node" ]; then
   echo "Installing Node.js $NODE_VERSION into .tools/node24 (npm registry)..."
@@ -34,12 +34,6 @@ if [ ! -f "$lock_stamp" ]; then
   echo "Installing the extension's npm packages (npm ci)..."
   npm ci --no-audit --no-fund --loglevel=error
   touch "$lock_stamp"
-fi
-
-code_server=.tools/code-server/node_modules/.bin/code-server
-if ! "$code_server" --version 2>/dev/null | grep -q "^$CODE_SERVER_VERSION "; then
-  echo "Installing code-server $CODE_SERVER_VERSION into .tools/code-server (about 3 minutes)..."
-  npm install --prefix .tools/code-server --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION"
 fi
 
 # The bundle, the server's wheel (for the extension's Install button) and the .vsix; each is
@@ -60,7 +54,32 @@ if newer dist/python/requirements.txt pyserver/prompt_salience pyproject.toml sc
   .venv/bin/python scripts/light_requirements.py no-deps --out dist/python/no-deps.txt
   .venv/bin/python scripts/light_requirements.py others --out dist/python/requirements.txt
 fi
-if newer dist/prompt-salience.vsix dist/extension.js dist/python package.json README.md LICENSE extension/syntaxes extension/language-configuration.json .vscodeignore; then
-  vsce package --no-dependencies --allow-missing-repository --out dist/prompt-salience.vsix >/dev/null
+# Every path .vscodeignore lets into the .vsix (the icon, the sample prompts, ...).
+vsix_sources=(dist/extension.js dist/python package.json README.md CHANGELOG.md LICENSE extension .vscodeignore)
+[ -d prompts ] && vsix_sources+=(prompts)
+if newer dist/prompt-salience.vsix "${vsix_sources[@]}"; then
+  vsce package --no-dependencies --out dist/prompt-salience.vsix >/dev/null
   echo "Built dist/prompt-salience.vsix"
+fi
+
+$want_code_server || exit 0
+
+# Debian packages: libkrb5-dev and pkg-config (code-server's native kerberos module), and for
+# the end-to-end test chromium (its browser). apt-get update runs only when something is missing.
+missing=()
+dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if $want_chromium && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+code_server=.tools/code-server/node_modules/.bin/code-server
+if ! "$code_server" --version 2>/dev/null | grep -q "^$CODE_SERVER_VERSION "; then
+  echo "Installing code-server $CODE_SERVER_VERSION into .tools/code-server (about 3 minutes)..."
+  npm install --prefix .tools/code-server --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION"
 fi

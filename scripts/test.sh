@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Set everything up, then run every check: ruff, mypy (strict on pyserver/), the tests (the
-# real embedded model included), and the VS Code extension's checks: eslint, tsc, its unit tests
-# (node --test) and its end-to-end test in a real VS Code (code-server + headless Chromium).
+# Set everything up, the end-to-end test's tools included (scripts/setup.sh --e2e), then run
+# every check: ruff, mypy (strict on pyserver/), the tests (the real embedded model included),
+# and the VS Code extension's checks: eslint, tsc, its unit tests (node --test) and its
+# end-to-end test in a real VS Code (code-server + headless Chromium).
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --e2e
 echo "== ruff"
 .venv/bin/ruff check pyserver tests benchmarks
 .venv/bin/ruff format --check pyserver tests benchmarks
