@@ -11,10 +11,9 @@ settings (`prompt_salience/settings.py`); the format adds only its own keys (`de
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -31,9 +30,19 @@ from .expectations import (
     read_expectation,
     slashed_regex_problem,
 )
+from .fixes import (
+    VariableSlot,
+    closest,
+    entry_lines,
+    plain_span,
+    rename,
+    replacements,
+    variable_slot,
+)
 from .line_index import LineIndex
 from .parsed_prompt import (
     DEFAULT_CASE,
+    EXPECTATION_KINDS,
     Expectation,
     Problem,
     PromptCase,
@@ -72,6 +81,7 @@ def read_front_matter(
     reader = _FrontMatterReader(lines, fm_start)
     front = reader.read(_compose(lines, fm_start, fm_end, path))
     front.problems = reader.problems
+    front.variable_slot = variable_slot(lines, fm_start, fm_end, reader.vars_nodes)
     return front
 
 
@@ -117,16 +127,18 @@ def _yaml_error(lines: LineIndex, offset: int, what: str, path: str | None) -> P
 
 def suggest(word: str, choices: Collection[str]) -> str:
     """A hint naming the choice closest to `word` ("Did you mean `x`? "), or "" if none is."""
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f"Did you mean `{close[0]}`? " if close else ""
+    close = closest(word, choices)
+    return f"Did you mean `{close}`? " if close else ""
 
 
 class KeyedValue(NamedTuple):
-    """A named value in the front-matter and where its key is."""
+    """A named value in the front-matter, where its key is, and the whole lines it spans when
+    they can be removed as a block (None in flow style)."""
 
     value: VariableValue
     key_start: int
     key_end: int
+    lines: tuple[int, int] | None = None
 
 
 @dataclass
@@ -153,6 +165,7 @@ class FrontMatter:
     case_list: list[CaseEntry] | None = None
     expect: tuple[Expectation, ...] = ()
     problems: list[Problem] = field(default_factory=list)
+    variable_slot: VariableSlot | None = None  # where a new top-level variable would go
 
     def settings(self) -> PromptSettings:
         def text(key: str) -> str | None:
@@ -187,6 +200,7 @@ class _FrontMatterReader:
         self.base = base  # file offset of the front-matter's first character
         self.lines = lines
         self.problems: list[Problem] = []
+        self.vars_nodes: tuple[ScalarNode, Node] | None = None  # the top-level `vars:`
 
     def span(self, node: Node) -> tuple[int, int]:
         return self.base + node.start_mark.index, self.base + node.end_mark.index
@@ -199,6 +213,8 @@ class _FrontMatterReader:
         if root is None:
             return front
         for key, key_node, value in self.pairs(root, FRONT_MATTER_KEYS, "front-matter key"):
+            if key == "vars":
+                self.vars_nodes = key_node, value
             if _is_null(value):
                 continue
             if key == "vars":
@@ -232,10 +248,18 @@ class _FrontMatterReader:
                 continue
             seen.add(key)
             if known and key not in known:
-                self.report(
-                    key_node,
-                    f"Unknown {what} `{key}`.",
-                    f"{suggest(key, known)}Known keys: {', '.join(known)}.",
+                close = closest(key, known)
+                start, end = self.span(key_node)
+                self.problems.append(
+                    Problem(
+                        "error",
+                        f"Unknown {what} `{key}`.",
+                        f"{suggest(key, known)}Known keys: {', '.join(known)}.",
+                        start,
+                        end,
+                        code="unknown-key",
+                        fixes=(rename(start, end, close),) if close else (),
+                    )
                 )
                 continue
             yield key, key_node, value
@@ -293,7 +317,13 @@ class _FrontMatterReader:
             else:
                 entry = self.scalar(name, key_node, value)
             if entry is not None:
-                found[name] = KeyedValue(entry, *self.span(key_node))
+                key_start, key_end = self.span(key_node)
+                block = (
+                    None
+                    if node.flow_style
+                    else entry_lines(self.lines, key_start, self.span(value)[1])
+                )
+                found[name] = KeyedValue(entry, key_start, key_end, block)
         return found
 
     def cases(self, node: Node) -> list[CaseEntry]:
@@ -360,7 +390,9 @@ class _FrontMatterReader:
             start, end = self.span(key_node)[0], self.span(value)[1]
             unknown = kind_problem(key_node.value, *self.span(key_node))
             if unknown is not None:
-                self.problems.append(unknown)
+                close = closest(key_node.value, EXPECTATION_KINDS)
+                fixes = (rename(unknown.start, unknown.end, close),) if close else ()
+                self.problems.append(replace(unknown, code="unknown-key", fixes=fixes))
                 continue
             if _is_null(value):
                 written: VariableValue | None = VariableValue(key_node.value, "", ())
@@ -396,7 +428,10 @@ def setting_problems(front: FrontMatter) -> Iterator[Problem]:
         try:
             declared.check(entry.value)
         except PromptSalienceError as exc:
-            yield value_problem(entry, exc.problem, exc.fix, exc.column)
+            problem = value_problem(entry, exc.problem, exc.fix, exc.column)
+            span = plain_span(entry.file_offsets) if declared.choices else None
+            fixes = replacements(*span, entry.value, declared.choices) if span else ()
+            yield replace(problem, code="invalid-setting", fixes=fixes)
     explain = front.strings.get("explain")
     if (
         explain is not None

@@ -106,14 +106,32 @@ class Placeholder:
 
 
 @dataclass(frozen=True)
+class TextFix:
+    """A fix the problem's message describes, done mechanically: `text` in place of file offsets
+    [start, end). `preferred` marks the one obvious fix (e.g. the closest name)."""
+
+    title: str
+    start: int
+    end: int
+    text: str
+    preferred: bool = False
+
+
+@dataclass(frozen=True)
 class Problem:
-    """Something wrong with the file at file offsets [start, end), and how to fix it."""
+    """Something wrong with the file at file offsets [start, end), and how to fix it.
+
+    `code` names the kind of problem for tools; `fixes`, best first, are the edits that mend it
+    when an edit can (the editor's quick fixes).
+    """
 
     severity: Severity
     problem: str
     fix: str
     start: int
     end: int
+    code: str = "prompt-file"
+    fixes: tuple[TextFix, ...] = ()
 
 
 def value_problem(

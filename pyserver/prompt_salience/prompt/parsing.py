@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from types import MappingProxyType
 
 from ..errors import PromptFileError
+from .fixes import NEW_VALUE, closest, line_break, rename
 from .front_matter import FrontMatter, read_front_matter, setting_problems, suggest
 from .line_index import LineIndex
 from .parsed_prompt import (
@@ -44,6 +45,7 @@ from .parsed_prompt import (
     PromptCase,
     PromptFile,
     PromptSettings,
+    TextFix,
 )
 from .template import PLACEHOLDER, invalid_placeholder_problem, scan_body
 
@@ -82,7 +84,7 @@ def parse_prompt_file(text: str, path: str | None = None) -> PromptFile:
         fix = "Write the prompt after the closing `---`."
         problems.append(Problem("error", "The prompt body is empty.", fix, fm_end, body_start))
     cases = front.cases(body_line=lines.line_of(body_start))
-    problems += _variable_problems(placeholders, front, cases)
+    problems += _variable_problems(text, placeholders, front, cases)
     problems += setting_problems(front)
     return PromptFile(
         path=path,
@@ -105,15 +107,22 @@ def _parse_raw(lines: LineIndex, path: str | None, start: int) -> PromptFile:
     problems = []
     if not body.strip():
         problems.append(Problem("error", "The prompt is empty.", "Write the prompt text.", 0, 0))
+    newline = line_break(text)
     for match in PLACEHOLDER.finditer(text, start, end):
+        name = match.group(1)
+        front = f"---{newline}vars:{newline}  {name}: {NEW_VALUE}{newline}---{newline}"
         problems.append(
             Problem(
                 "warning",
                 f"`{match.group()}` is sent to the model as it is: this file has no front-matter.",
-                f"Start the file with `---`, `vars:`, `  {match.group(1)}: <value>`, `---` to make "
+                f"Start the file with `---`, `vars:`, `  {name}: <value>`, `---` to make "
                 "it a placeholder.",
                 match.start(),
                 match.end(),
+                code="placeholder-without-front-matter",
+                fixes=(
+                    TextFix(f"Add a front-matter defining `{name}`", start, start, front, True),
+                ),
             )
         )
     line = lines.line_of(start)
@@ -151,40 +160,64 @@ def _body_end(text: str, body_start: int) -> int:
 
 
 def _variable_problems(
-    placeholders: tuple[Placeholder, ...], front: FrontMatter, cases: tuple[PromptCase, ...]
+    text: str,
+    placeholders: tuple[Placeholder, ...],
+    front: FrontMatter,
+    cases: tuple[PromptCase, ...],
 ) -> Iterator[Problem]:
     used = {p.name for p in placeholders}
     case_list = front.case_list or []
     defined = set(front.variables).union(*(c.variables for c in case_list))
+    slot = front.variable_slot
     for placeholder in placeholders:
-        if placeholder.name not in defined:
+        name = placeholder.name
+        if name not in defined:
+            fixes = []
+            close = closest(name, defined)
+            if close is not None:  # the name alone, inside the braces
+                at = text.index(name, placeholder.start + 2)
+                fixes.append(rename(at, at + len(name), close))
+            if slot is not None:
+                added = slot.add(name, f"Add `{name}` to `vars:`")
+                fixes.append(TextFix(added.title, added.start, added.end, added.text, not fixes))
             yield Problem(
                 "error",
-                f"Unknown placeholder `{{{{{placeholder.name}}}}}`: no variable "
-                f"`{placeholder.name}` is defined.",
-                f"{suggest(placeholder.name, defined)}To define it, add "
-                f"`{placeholder.name}: <value>` under `vars:` in the front-matter.",
+                f"Unknown placeholder `{{{{{name}}}}}`: no variable `{name}` is defined.",
+                f"{suggest(name, defined)}To define it, add "
+                f"`{name}: <value>` under `vars:` in the front-matter.",
                 placeholder.start,
                 placeholder.end,
+                code="unknown-placeholder",
+                fixes=tuple(fixes),
             )
     for entry in [
         *front.variable_keys.values(),
         *(e for c in case_list for e in c.variables.values()),
     ]:
         if entry.value.name not in used:
+            remove = (
+                ()
+                if entry.lines is None
+                else (TextFix(f"Remove `{entry.value.name}`", *entry.lines, "", preferred=True),)
+            )
             yield Problem(
                 "warning",
                 f"Variable `{entry.value.name}` is never used in the prompt.",
                 f"Use it as `{{{{{entry.value.name}}}}}` in the body, or remove it.",
                 entry.key_start,
                 entry.key_end,
+                code="unused-variable",
+                fixes=remove,
             )
     for raw_case, case in zip(case_list, cases if case_list else (), strict=True):
         for name in sorted((used & defined) - set(case.variables)):
+            title = f"Add `{name}` to the top-level `vars:`"
             yield Problem(
                 "error",
                 f"Case `{case.name}` has no value for `{{{{{name}}}}}`.",
                 f"Add `{name}: <value>` under this case's `vars:`, or under the top-level `vars:`.",
                 raw_case.name_start,
                 raw_case.name_end,
+                code="case-missing-variable",
+                fixes=() if slot is None else (slot.add(name, title),),
             )
