@@ -8,9 +8,9 @@ import * as vscode from 'vscode';
 import type { Middleware } from 'vscode-languageclient/node';
 
 import type { CaseTestController } from './caseTestController';
-import { compareWithFile, exportComparison, runLenses } from './comparisonCommands';
+import { compareWithFile, exportComparison } from './comparisonCommands';
 import { COMPARE_COMMAND } from './comparisonProtocol';
-import { isPromptDocument, type SalienceController } from './controller';
+import type { SalienceController } from './controller';
 import { exportHtmlReport } from './exportReport';
 import {
   CANCEL_COMMAND,
@@ -25,6 +25,7 @@ import {
   TEST_COMMAND,
   type TextSpan,
 } from './protocol';
+import { runAndExplain } from './runAtCursor';
 import type { SalienceServer } from './server';
 import { pickGranularity, pickMethod } from './statusBar';
 
@@ -72,22 +73,7 @@ export function registerCommands(context: vscode.ExtensionContext, controller: S
   const register = (id: string, handler: (...args: never[]) => unknown): void => {
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
   };
-  register('promptSalience.runAndExplain', async (uri?: vscode.Uri) => {
-    const document = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
-    if (document === undefined || !isPromptDocument(document)) {
-      void vscode.window.showInformationMessage('Open a .prompt file (or a LIT .jsonl dataset) to run it.');
-      return;
-    }
-    const runs = await runLenses(document);
-    if (runs.length === 0) {
-      void vscode.window.showWarningMessage('Nothing to run here yet: fix the problems shown in the file (or wait for the server to start).');
-      return;
-    }
-    const picked = runs.length === 1 ? runs[0] : (await vscode.window.showQuickPick(runs.map((c) => ({ label: c.title, command: c })), { title: 'Run which case?' }))?.command;
-    if (picked !== undefined) {
-      await vscode.commands.executeCommand(picked.command, ...((picked.arguments ?? []) as unknown[]));
-    }
-  });
+  register('promptSalience.runAndExplain', (uri?: vscode.Uri) => runAndExplain(controller, uri));
   register('promptSalience.explainSelection', () => {
     const editor = vscode.window.activeTextEditor;
     if (editor === undefined || !controller.views.explainSelection(editor)) {

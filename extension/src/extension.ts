@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { CaseTestController } from './caseTestController';
 import { registerCommands, serverCommandMiddleware } from './commands';
 import { SalienceController } from './controller';
+import { registerFirstSteps } from './firstSteps';
 import type { ComparisonShowing } from './comparisonStore';
 import type { WorkRecord } from './modelWork';
 import type { ExplanationResult, LegendEntry } from './protocol';
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): PromptSalienceApi {
   const tests = new CaseTestController(server, output);
   context.subscriptions.push(output, controller, tests, server, server.onDidChangeModelState(() => controller.updateStatus()));
   registerCommands(context, controller, server, output);
+  registerFirstSteps(context, controller);
 
   void server.start();
   controller.updateStatus();
