@@ -135,7 +135,16 @@ async def test_opening_a_prompt_file_loads_the_model_and_the_run_finds_it(
         assert loading["text"] == "loading a…"
         assert "background" in loading["detail"]
         ready = await _state(client, "ready", "a", 0)
-        assert ready["text"] == "ready (a)"
+        # The status bar's words: the model, its device ("CPU" or the accelerator's name, as
+        # JAX names it) and its precision.
+        import jax
+
+        device = jax.devices()[0]
+        expected = "CPU" if device.platform == "cpu" else device.device_kind
+        assert (ready["device"], ready["precision"]) == (expected, "float32")
+        assert ready["text"] == f"a · {expected} · float32"
+        assert f"on {expected} in float32" in ready["detail"]
+        assert loading["precision"] == "float32"
         assert _seen(client, 1) == [("loading", "a"), ("ready", "a")]
         before = set(client.progress_reports)
         result = await _run(client, uri)

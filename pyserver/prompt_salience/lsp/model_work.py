@@ -33,6 +33,7 @@ from ..models.model_spec import parse_model_spec
 from ..results import CharSpan, SalienceResult
 from ..salience.registry import method_class
 from .explanations import Explanation, dependency_extents
+from .model_choices import error_kind
 from .open_documents import OpenDocument
 from .positions import TextUnits
 from .progress import WorkProgress
@@ -422,7 +423,11 @@ def _check_view(method: str, granularity: str) -> None:
 
 
 def fail(server: PromptSalienceServer, error: PromptSalienceError) -> RequestFailed:
-    """Show a user's error (with its fix) and make the request fail with it."""
+    """Show a user's error (with its fix) and make the request fail with it. One that the editor
+    offers a fix for is not shown here: its `data` says which, the client shows it with a button."""
     message = error.one_line()
+    kind = error_kind(error)
+    if kind:
+        return RequestFailed(message, data={"kind": kind})
     server.show(message, MessageType.Error)
     return RequestFailed(message)

@@ -34,8 +34,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Cancelled, PromptSalienceError
 from ..missing_module import missing_module_error
+from ..models.model_catalogue import device_name
 from ..models.model_spec import parse_model_spec
 from ..prompt.foreign_formats import ForeignFileError
+from .model_choices import error_kind
 from .protocol import MODEL_STATE_NOTIFICATION, ModelStateParams
 
 if TYPE_CHECKING:
@@ -52,13 +54,17 @@ PRELOAD_SETTINGS = ("model", "precision", "cache_dir", "preload_model")
 
 # -- the states, in words -------------------------------------------------------------------
 def loading_state(key: ModelKey, detail: str) -> ModelStateParams:
-    return ModelStateParams("loading", key.spec.label, f"loading {key.spec.label}…", detail)
+    label = key.spec.label
+    return ModelStateParams("loading", label, f"loading {label}…", detail, precision=key.precision)
 
 
 def ready_state(key: ModelKey) -> ModelStateParams:
+    """The model, its device and its precision: what a run will use (called once loaded)."""
     label = key.spec.label
-    detail = f"{label} ({key.precision}) is loaded: a run does not wait for a load."
-    return ModelStateParams("ready", label, f"ready ({label})", detail)
+    device = device_name()
+    detail = f"{label} is loaded, on {device} in {key.precision}: a run does not wait for a load."
+    text = f"{label} · {device} · {key.precision}"
+    return ModelStateParams("ready", label, text, detail, device, key.precision)
 
 
 def failed_state(label: str, error: BaseException) -> ModelStateParams:
@@ -71,12 +77,16 @@ def failed_state(label: str, error: BaseException) -> ModelStateParams:
             f"{type(error).__name__}: {error}. Fix: see the server's log; a run tries again "
             "and says what to do."
         )
-    return ModelStateParams("failed", label, f"load failed ({label})", reason)
+    return ModelStateParams(
+        "failed", label, f"load failed ({label})", reason, error_kind=error_kind(error)
+    )
 
 
 def cancelled_state(key: ModelKey, why: str) -> ModelStateParams:
     label = key.spec.label
-    return ModelStateParams("cancelled", label, f"load stopped ({label})", f"Stopped: {why}.")
+    return ModelStateParams(
+        "cancelled", label, f"load stopped ({label})", f"Stopped: {why}.", precision=key.precision
+    )
 
 
 def idle_state(preloading: bool) -> ModelStateParams:

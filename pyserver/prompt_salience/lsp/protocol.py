@@ -48,13 +48,19 @@ COMPARISON_REPORT_REQUEST = "promptSalience/comparisonReport"
 CHOICES_REQUEST = "promptSalience/choices"  # null or {} -> Choices
 RESULT_CHANGED_NOTIFICATION = "promptSalience/resultChanged"  # ResultChangedParams
 MODEL_STATE_NOTIFICATION = "promptSalience/modelState"  # ModelStateParams
+MODELS_REQUEST = "promptSalience/models"  # ModelsParams -> ModelList (the model picker's list)
+MODEL_FOLDER_REQUEST = "promptSalience/checkModelFolder"  # ModelFolderParams -> ModelChoice
+MODEL_EDIT_REQUEST = "promptSalience/modelEdit"  # ModelEditParams -> WorkspaceEdit
 # client -> server, {"trusted": bool}: the workspace's trust changed (the initialization option
 # `trusted` gives it at start). Untrusted, files' front-matter `model:` is ignored (trust.py).
 TRUST_NOTIFICATION = "promptSalience/trust"
 
 # LSP 3.17's RequestFailed: the work failed for a reason the user can fix (already shown to the
-# user with window/showMessage, so clients need not show it again).
+# user with window/showMessage, so clients need not show it again), unless its error `data`
+# says which fix the editor offers ({"kind": KAGGLE_CREDENTIALS}: not shown, the client shows it
+# with a button that sets them).
 REQUEST_FAILED = -32803
+KAGGLE_CREDENTIALS = "kaggleCredentials"  # an error kind: Kaggle credentials missing or refused
 
 SETTINGS_SECTION = "promptSalience"
 
@@ -307,12 +313,18 @@ class ModelStateParams:
 
     `state` is one of MODEL_STATES ("idle": none is loaded or loading). `model` is the model's
     label ("" when idle); `text` the few words to show (e.g. "loading gemma3_270m…"); `detail`
-    a sentence or two for the tooltip: what happens, or the reason and its fix."""
+    a sentence or two for the tooltip: what happens, or the reason and its fix. `device` ("CPU"
+    or the accelerator's name) once loaded, else ""; `precision` the weights' dtype ("" when
+    idle); `error_kind` says which fix the editor offers for a failure (KAGGLE_CREDENTIALS), or
+    ""."""
 
     state: str
     model: str
     text: str
     detail: str
+    device: str = ""
+    precision: str = ""
+    error_kind: str = ""
 
 
 @attrs.define
@@ -352,6 +364,54 @@ class Choices:
     granularities: list[GranularityChoice]
 
 
+@attrs.define
+class ModelsParams:
+    """The model picker's request; `uri`: the document whose front-matter `model:` to report."""
+
+    uri: str | None = None
+
+
+@attrs.define
+class ModelChoice:
+    """A model the picker lists. `model` is what the setting or the front-matter holds; `kind`
+    "embedded", "kaggle" or "local"; `available`: it loads without anything more (a Kaggle
+    preset: credentials are present); `note` says what it needs, in words."""
+
+    model: str
+    kind: str
+    label: str
+    description: str
+    available: bool
+    note: str
+
+
+@attrs.define
+class ModelList:
+    """The picker's list (the embedded model first, then the presets, then preset folders), the
+    user settings' model, the file's front-matter `model:` (None: none, or ignored because the
+    workspace is untrusted), whether the file may choose its model, and whether Kaggle
+    credentials are present."""
+
+    models: list[ModelChoice]
+    current: str
+    file_model: str | None
+    file_may_choose: bool
+    credentials: bool
+
+
+@attrs.define
+class ModelFolderParams:
+    path: str
+
+
+@attrs.define
+class ModelEditParams:
+    """Set `model: <model>` in the front-matter of document `uri` (added when absent)."""
+
+    uri: str
+    model: str
+
+
 # -- JSON-RPC message classes, so pygls structures the params above (see rpc.py) --------------
 
 
@@ -374,4 +434,7 @@ MESSAGE_TYPES: dict[str, type[Any]] = {
     RESULT_REQUEST: request_type(RESULT_REQUEST, CaseParams),
     COMPARISON_REPORT_REQUEST: request_type(COMPARISON_REPORT_REQUEST, CaseParams),
     REPORT_REQUEST: request_type(REPORT_REQUEST, CaseParams),
+    MODELS_REQUEST: request_type(MODELS_REQUEST, ModelsParams),
+    MODEL_FOLDER_REQUEST: request_type(MODEL_FOLDER_REQUEST, ModelFolderParams),
+    MODEL_EDIT_REQUEST: request_type(MODEL_EDIT_REQUEST, ModelEditParams),
 }

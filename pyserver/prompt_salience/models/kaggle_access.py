@@ -14,8 +14,13 @@ LICENCE_HINT = (
 CREDENTIALS_HINT = (
     "Give Kaggle credentials in one of two ways: a file ~/.kaggle/kaggle.json holding "
     '{"username": "...", "key": "..."} (from kaggle.com > Settings > Create New Token), '
-    "or the environment variables KAGGLE_USERNAME and KAGGLE_KEY; " + LICENCE_HINT + "."
+    "or the environment variables KAGGLE_USERNAME and KAGGLE_KEY (in VS Code, the command "
+    "Prompt Salience: Set Kaggle credentials sets them); " + LICENCE_HINT + "."
 )
+
+
+class KaggleCredentialsError(ModelError):
+    """Kaggle credentials are missing, unreadable or refused: the editor offers to set them."""
 
 
 def require_credentials(preset: str) -> None:
@@ -25,11 +30,11 @@ def require_credentials(preset: str) -> None:
     try:
         credentials = config.get_kaggle_credentials()
     except Exception as error:  # a malformed kaggle.json raises from inside kagglehub
-        raise ModelError(
+        raise KaggleCredentialsError(
             f"The Kaggle credentials could not be read ({error}).", CREDENTIALS_HINT
         ) from error
     if credentials is None:
-        raise ModelError(
+        raise KaggleCredentialsError(
             f"Downloading {preset!r} needs Kaggle credentials, and none are configured.",
             CREDENTIALS_HINT,
         )
@@ -67,7 +72,7 @@ def explain_download_failure(preset: str, error: BaseException) -> ModelError:
     text = f"{type(error).__name__}: {error}"
     status = _http_status(error)
     if status == 401:
-        return ModelError(
+        return KaggleCredentialsError(
             f"Kaggle refused the credentials while downloading {preset!r} (HTTP 401).",
             "Check the username and key. " + CREDENTIALS_HINT,
         )

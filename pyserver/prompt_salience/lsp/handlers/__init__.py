@@ -10,7 +10,9 @@ if TYPE_CHECKING:
 
 def register_all(server: PromptSalienceServer) -> None:
     from . import choices, code_lens, commands, custom_requests, hover, lifecycle, pins, text_sync
+    from .models import register as register_model_picker
 
     features = (lifecycle, text_sync, code_lens, hover, commands, pins, custom_requests, choices)
     for module in features:
         module.register(server)
+    register_model_picker(server)
