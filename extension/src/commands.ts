@@ -76,8 +76,8 @@ export function registerCommands(context: vscode.ExtensionContext, controller: S
   register('promptSalience.runAndExplain', (uri?: vscode.Uri) => runAndExplain(controller, uri));
   register('promptSalience.explainSelection', () => {
     const editor = vscode.window.activeTextEditor;
-    if (editor === undefined || !controller.views.explainSelection(editor)) {
-      void vscode.window.showInformationMessage('Select part of the response in the response view (opened beside the prompt after a run) to explain it.');
+    if (editor === undefined || !controller.views.explainSelection(editor, true)) {
+      void vscode.window.showInformationMessage('Select part of the response in the response view (opened beside the prompt after a run), or put the cursor on one of its lines, to explain it.');
     }
   });
   register('promptSalience.explainResponseSpan', (uri: string, caseName: string, span: TextSpan) => {

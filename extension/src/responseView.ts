@@ -159,13 +159,14 @@ export class ResponseViews implements vscode.TextDocumentContentProvider, vscode
     this.selectionTimer = setTimeout(() => this.explainSelection(event.textEditor), SELECTION_DELAY_MS);
   }
 
-  /** Explain what is selected in a view editor; false when nothing in the response is. */
-  explainSelection(editor: vscode.TextEditor): boolean {
+  /** Explain what is selected in a view editor; false when nothing in the response is. With
+   * `lineIfEmpty` (the command, Ctrl+Enter) an empty selection means the cursor's line. */
+  explainSelection(editor: vscode.TextEditor, lineIfEmpty = false): boolean {
     const shown = this.resultOf(editor);
     if (shown === undefined || shown.stale !== undefined || editor.document.getText() !== shown.view.text) {
       return false;
     }
-    const selection = editor.selection;
+    const selection = lineIfEmpty && editor.selection.isEmpty ? editor.document.lineAt(editor.selection.active.line).range : editor.selection;
     const span = selectionToSpan(shown.view, editor.document.offsetAt(selection.start), editor.document.offsetAt(selection.end));
     if (span === undefined) {
       return false;
