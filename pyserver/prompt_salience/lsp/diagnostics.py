@@ -1,12 +1,19 @@
-"""Problems of a prompt file as LSP diagnostics (no model needed)."""
+"""Problems of a prompt file as LSP diagnostics (no model needed).
+
+A problem that an edit mends carries that edit in the diagnostic's `data` (`fix_data`), with
+the document version its ranges belong to: the code action sends it back as it is
+(`handlers/code_actions.py`), and never reads the message.
+"""
 
 from __future__ import annotations
 
-from lsprotocol.types import Diagnostic, DiagnosticSeverity
+from typing import Any
+
+from lsprotocol.types import Diagnostic, DiagnosticSeverity, Range
 
 from ..errors import PromptSalienceError
 from ..prompt.foreign_formats import ForeignFileError
-from ..prompt.parsed_prompt import Problem
+from ..prompt.parsed_prompt import Problem, TextFix
 from .open_documents import OpenDocument, Parse
 from .token_budget import TooLong
 
@@ -19,9 +26,10 @@ def document_diagnostics(
     """Parse failures, the parser's problems, cases too long for the model, and the cases the
     last test run found failing (only after a test run: expectations need the model)."""
     if isinstance(parse.error, ForeignFileError):
-        return [_error_diagnostic(document, parse.error, DiagnosticSeverity.Information)]
+        info = DiagnosticSeverity.Information
+        return [_error_diagnostic(document, parse.error, info, code="foreign-file")]
     if parse.error is not None:
-        return [_error_diagnostic(document, parse.error)]
+        return [_error_diagnostic(document, parse.error, code="unreadable-file")]
     assert parse.document is not None
     diagnostics = [_problem_diagnostic(document, p) for p in parse.document.problems]
     for case in too_long:
@@ -58,13 +66,42 @@ def _problem_diagnostic(document: OpenDocument, problem: Problem) -> Diagnostic:
         message=f"{problem.problem}\nFix: {problem.fix}",
         severity=severity,
         source=SOURCE,
+        code=problem.code,
+        data=fix_data(document, problem.fixes) if problem.fixes else None,
     )
+
+
+def fix_data(document: OpenDocument, fixes: tuple[TextFix, ...]) -> dict[str, Any]:
+    """The edits that mend a problem, as plain JSON for `Diagnostic.data`: ranges in this
+    version's positions (UTF-16 unless negotiated otherwise)."""
+    index = document.index
+    return {
+        "version": document.version,
+        "fixes": [
+            {
+                "title": fix.title,
+                "range": _plain_range(index.range_of(fix.start, fix.end)),
+                "newText": fix.text,
+                "isPreferred": fix.preferred,
+            }
+            for fix in fixes
+        ],
+    }
+
+
+def _plain_range(range_: Range) -> dict[str, dict[str, int]]:
+    return {
+        "start": {"line": range_.start.line, "character": range_.start.character},
+        "end": {"line": range_.end.line, "character": range_.end.character},
+    }
 
 
 def _error_diagnostic(
     document: OpenDocument,
     error: PromptSalienceError,
     severity: DiagnosticSeverity = DiagnosticSeverity.Error,
+    *,
+    code: str,
 ) -> Diagnostic:
     """A structural error (unreadable YAML or JSON) at its 1-based line and column; another
     tool's file gets one information note instead."""
@@ -77,4 +114,5 @@ def _error_diagnostic(
         message=f"{error.problem}\nFix: {error.fix}",
         severity=severity,
         source=SOURCE,
+        code=code,
     )

@@ -9,10 +9,23 @@ if TYPE_CHECKING:
 
 
 def register_all(server: PromptSalienceServer) -> None:
-    from . import choices, code_lens, commands, custom_requests, hover, lifecycle, pins, text_sync
+    from . import (
+        choices,
+        code_actions,
+        code_lens,
+        commands,
+        completion,
+        custom_requests,
+        hover,
+        lifecycle,
+        pins,
+        text_sync,
+    )
     from .models import register as register_model_picker
 
     features = (lifecycle, text_sync, code_lens, hover, commands, pins, custom_requests, choices)
     for module in features:
         module.register(server)
     register_model_picker(server)
+    completion.register(server)
+    code_actions.register(server)
