@@ -8,6 +8,9 @@ scope and description, in the declaration's order; the client-only keys (`interp
 interpreter and the restricted settings. Idempotent; `--check` changes nothing and exits 1
 when package.json is out of date (tests/test_manifest.py checks the same).
 
+It also writes the README's settings table (between its two markers) from the same properties,
+so the settings a user reads there are the manifest's (tests/test_readme_settings.py checks it).
+
 Usage: .venv/bin/python scripts/sync-manifest.py [--check]
 """
 
@@ -23,6 +26,9 @@ from prompt_salience.lsp.settings import wire_keys
 from prompt_salience.settings import Setting, editor_settings
 
 MANIFEST = Path(__file__).resolve().parent.parent / "package.json"
+README = MANIFEST.parent / "README.md"
+TABLE_START = "<!-- settings table: written by scripts/sync-manifest.py from package.json -->"
+TABLE_END = "<!-- end of the settings table -->"
 FIRST_CLIENT_KEYS = ("interpreter",)  # the client's own settings, before the server's
 LAST_CLIENT_KEYS = ("trace.server",)  # ... and after them
 _JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
@@ -83,17 +89,45 @@ def manifest_text(manifest: dict[str, Any]) -> str:
     return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
 
 
+def settings_table(manifest: dict[str, Any]) -> str:
+    """The README's table: each setting's key, default and description, as VS Code shows them."""
+    rows = ["| setting | default | what it does |", "| --- | --- | --- |"]
+    for key, schema in manifest["contributes"]["configuration"]["properties"].items():
+        text = schema.get("markdownDescription") or schema.get("description", "")
+        if "enum" in schema:
+            text += " One of " + ", ".join(f"`{choice}`" for choice in schema["enum"]) + "."
+        default = json.dumps(schema.get("default"), ensure_ascii=False)
+        cell = text.replace("|", "\\|").replace("\n", " ")
+        rows.append(f"| `{key}` | `{default}` | {cell} |")
+    return "\n".join(rows)
+
+
+def readme_text(readme: str, manifest: dict[str, Any]) -> str:
+    """`readme` with the text between the table's markers replaced by the settings table."""
+    start = readme.index(TABLE_START) + len(TABLE_START)
+    end = readme.index(TABLE_END)
+    return readme[:start] + "\n" + settings_table(manifest) + "\n" + readme[end:]
+
+
 def main(argv: list[str]) -> int:
     current = MANIFEST.read_text(encoding="utf-8")
     wanted = manifest_text(synced(json.loads(current)))
-    if wanted == current:
-        print("package.json: the settings agree with the declaration.")
+    readme = README.read_text(encoding="utf-8")
+    wanted_readme = readme_text(readme, json.loads(wanted))
+    if wanted == current and wanted_readme == readme:
+        print("package.json and the README's table: the settings agree with the declaration.")
         return 0
     if "--check" in argv:
-        print("package.json is out of date: run scripts/sync-manifest.py", file=sys.stderr)
+        print(
+            "package.json or README.md is out of date: run scripts/sync-manifest.py",
+            file=sys.stderr,
+        )
         return 1
-    MANIFEST.write_text(wanted, encoding="utf-8")
-    print("package.json: settings written from the declaration.")
+    if wanted != current:
+        MANIFEST.write_text(wanted, encoding="utf-8")
+    if wanted_readme != readme:
+        README.write_text(wanted_readme, encoding="utf-8")
+    print("package.json and the README's table: settings written from the declaration.")
     return 0
 
 
