@@ -7,6 +7,9 @@
 import * as vscode from 'vscode';
 
 import { CaseTestController } from './caseTestController';
+import { KaggleCredentialStore, offerKaggleCredentials, registerKaggleCommands } from './kaggleCredentials';
+import { KAGGLE_CREDENTIALS_KIND, serverEnvironment } from './kaggleEnv';
+import { CHOOSE_MODEL_COMMAND, chooseModel } from './modelPicker';
 import { registerCommands, serverCommandMiddleware } from './commands';
 import { SalienceController } from './controller';
 import { registerFirstSteps } from './firstSteps';
@@ -36,15 +39,26 @@ export interface PromptSalienceApi {
 export function activate(context: vscode.ExtensionContext): PromptSalienceApi {
   const output = vscode.window.createOutputChannel('Prompt Salience', { log: true });
   const settings = new ExtensionSettings(context.extension.packageJSON as Manifest);
+  const kaggle = new KaggleCredentialStore(context.secrets);
   // The server's hooks reach the controllers only once the client runs, after they exist.
   const server: SalienceServer = new SalienceServer(context, output, settings, {
     middleware: serverCommandMiddleware(() => controller, () => tests),
     onClient: (client) => controller.listen(client),
+    environment: async () => serverEnvironment(process.env, await kaggle.get()),
   });
   const controller = new SalienceController(server, output);
   const tests = new CaseTestController(server, output);
   context.subscriptions.push(output, controller, tests, server, server.onDidChangeModelState(() => controller.updateStatus()));
   registerCommands(context, controller, server, output);
+  registerKaggleCommands(context, kaggle, (reason) => server.scheduleRestart(reason));
+  context.subscriptions.push(
+    vscode.commands.registerCommand(CHOOSE_MODEL_COMMAND, () => chooseModel(server.client, output)),
+    server.onDidChangeModelState((state) => {
+      if (state?.errorKind === KAGGLE_CREDENTIALS_KIND) {
+        void offerKaggleCredentials(state.detail); // a load failed for want of credentials
+      }
+    }),
+  );
   registerFirstSteps(context, controller);
 
   void server.start();

@@ -1,8 +1,9 @@
 /**
  * The model's state as the server announces it (`promptSalience/modelState`): loading in the
  * background once a prompt file opens, ready, failed with the reason and its fix, stopped, or
- * idle. The server decides the state and its words; this module checks the message and says
- * how the status bar draws it. Does not import `vscode`.
+ * idle; once loaded, its device and precision. The server decides the state and its words
+ * (the status text names the model, device and precision); this module checks the message and
+ * says how the status bar draws it. Does not import `vscode`.
  */
 
 import { object, ProtocolError, string } from './checkedJson';
@@ -21,6 +22,12 @@ export interface ModelStateParams {
   text: string;
   /** A sentence or two for the tooltip: what happens, or the reason and its fix. */
   detail: string;
+  /** The device the loaded model runs on ("CPU" or the accelerator's name), else ''. */
+  device: string;
+  /** The weights' precision (e.g. "float32"; '' when idle). */
+  precision: string;
+  /** Which fix the editor offers for a failure ('kaggleCredentials'), else ''. */
+  errorKind: string;
 }
 
 export function parseModelState(value: unknown): ModelStateParams {
@@ -35,6 +42,9 @@ export function parseModelState(value: unknown): ModelStateParams {
     model: string(o, 'model', where),
     text: string(o, 'text', where),
     detail: string(o, 'detail', where),
+    device: string(o, 'device', where),
+    precision: string(o, 'precision', where),
+    errorKind: string(o, 'errorKind', where),
   };
 }
 

@@ -14,6 +14,8 @@ import {
 } from 'vscode-languageclient/node';
 
 import { COMPARE_COMMAND, type ComparisonReport, parseComparisonReport } from './comparisonProtocol';
+import { offerKaggleCredentials } from './kaggleCredentials';
+import { needsCredentials } from './kaggleEnv';
 import {
   CONTENT_MODIFIED,
   errorCode,
@@ -165,7 +167,9 @@ export class ModelWork implements vscode.Disposable {
       return;
     }
     this.output.error(`${kind} failed: ${message}`);
-    if (code !== REQUEST_FAILED) {
+    if (needsCredentials(error)) {
+      void offerKaggleCredentials(message); // the server left it to us: shown with its button
+    } else if (code !== REQUEST_FAILED) {
       // RequestFailed was already shown by the server (window/showMessage) with its fix.
       void vscode.window.showErrorMessage(`Prompt Salience: ${message}`, 'Show logs').then((picked) => {
         if (picked) {

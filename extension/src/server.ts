@@ -55,6 +55,9 @@ export interface ServerHooks {
   middleware: Middleware;
   /** Called with each new client once it runs (to attach notification handlers). */
   onClient(client: LanguageClient): vscode.Disposable[];
+  /** The server process's environment, read at each start (the editor's, plus the stored
+   * Kaggle credentials: kaggleEnv.ts). */
+  environment?(): Promise<NodeJS.ProcessEnv>;
 }
 
 export class SalienceServer implements vscode.Disposable {
@@ -203,11 +206,12 @@ export class SalienceServer implements vscode.Disposable {
 
   private async startClient(python: string): Promise<void> {
     const cwd = this.workspaceFolders()[0] ?? this.context.extensionPath;
+    const env = (await this.hooks.environment?.()) ?? process.env;
     const serverOptions: ServerOptions = {
       command: python,
       args: ['-m', 'prompt_salience.server'],
       transport: TransportKind.stdio,
-      options: { cwd, env: { ...process.env, PYTHONUNBUFFERED: '1', PROMPT_SALIENCE_LOG: process.env.PROMPT_SALIENCE_LOG ?? 'WARNING' } },
+      options: { cwd, env: { ...env, PYTHONUNBUFFERED: '1', PROMPT_SALIENCE_LOG: process.env.PROMPT_SALIENCE_LOG ?? 'WARNING' } },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [

@@ -6,11 +6,11 @@ import { ProtocolError } from '../../src/checkedJson';
 
 /** What the real server sends (tests/lsp/test_preload.py checks the server's side). */
 const ANNOUNCED: Record<string, ModelStateParams> = {
-  loading: { state: 'loading', model: 'gemma3_270m', text: 'loading gemma3_270m\u2026', detail: 'Loading in the background, ahead of the first run; a run waits for it instead of loading the model again.' },
-  ready: { state: 'ready', model: 'gemma3_270m', text: 'ready (gemma3_270m)', detail: 'gemma3_270m (float32) is loaded: a run does not wait for a load.' },
-  failed: { state: 'failed', model: 'missing', text: 'load failed (missing)', detail: '/nonexistent/preset is not a keras-hub preset folder (no config.json). Fix: Give a folder written by `save_to_preset`, or a preset name.' },
-  cancelled: { state: 'cancelled', model: 'b', text: 'load stopped (b)', detail: 'Stopped: the settings name another model.' },
-  idle: { state: 'idle', model: '', text: 'no model loaded', detail: 'The model loads when a prompt file opens.' },
+  loading: { state: 'loading', model: 'gemma3_270m', text: 'loading gemma3_270m\u2026', detail: 'Loading in the background, ahead of the first run; a run waits for it instead of loading the model again.', device: '', precision: 'float32', errorKind: '' },
+  ready: { state: 'ready', model: 'gemma3_270m', text: 'gemma3_270m \u00b7 CPU \u00b7 float32', detail: 'gemma3_270m is loaded, on CPU in float32: a run does not wait for a load.', device: 'CPU', precision: 'float32', errorKind: '' },
+  failed: { state: 'failed', model: 'missing', text: 'load failed (missing)', detail: '/nonexistent/preset is not a keras-hub preset folder (no config.json). Fix: Give a folder written by `save_to_preset`, or a preset name.', device: '', precision: '', errorKind: '' },
+  cancelled: { state: 'cancelled', model: 'b', text: 'load stopped (b)', detail: 'Stopped: the settings name another model.', device: '', precision: 'float32', errorKind: '' },
+  idle: { state: 'idle', model: '', text: 'no model loaded', detail: 'The model loads when a prompt file opens.', device: '', precision: '', errorKind: '' },
 };
 
 describe("the server's model state", () => {
@@ -23,6 +23,8 @@ describe("the server's model state", () => {
   it('refuses a state it does not know, naming the field', () => {
     assert.throws(() => parseModelState({ ...ANNOUNCED.ready, state: 'warming' }), (error: Error) => error instanceof ProtocolError && /modelState\.state should be one of loading, ready/.test(error.message));
     assert.throws(() => parseModelState({ state: 'ready', model: 'm', text: 't' }), /modelState\.detail should be a string/);
+    const { device: _device, ...withoutDevice } = ANNOUNCED.ready;
+    assert.throws(() => parseModelState(withoutDevice), /modelState\.device should be a string/);
   });
 });
 
@@ -41,6 +43,12 @@ describe('the status bar drawing', () => {
     assert.equal(statusLook('running', ANNOUNCED.failed).icon, '$(error)');
     assert.equal(statusLook('running', ANNOUNCED.cancelled).icon, '$(circle-slash)');
     assert.equal(statusLook('running', ANNOUNCED.ready).icon, '$(symbol-color)');
+  });
+
+  it('shows the device and precision the server names for a loaded model', () => {
+    const look = statusLook('running', ANNOUNCED.ready);
+    assert.match(look.text, /gemma3_270m \u00b7 CPU \u00b7 float32/);
+    assert.match(look.tooltip, /on CPU in float32/);
   });
 
   it('takes the error background for a failed load only', () => {
