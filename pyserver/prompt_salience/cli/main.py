@@ -13,12 +13,20 @@ from rich.console import Console
 
 from .. import __version__
 from ..errors import PromptSalienceError
-from . import check_command, compare_command, prepare_command, run_command, test_command
+from . import (
+    batch_command,
+    check_command,
+    compare_command,
+    prepare_command,
+    run_command,
+    test_command,
+)
 from .exit_codes import EXIT_INTERRUPTED, EXIT_USER_ERROR
 
 # The subcommands, in the order `--help` lists them (`serve` is handled apart: no console).
 COMMANDS: tuple[ModuleType, ...] = (
     run_command,
+    batch_command,
     compare_command,
     check_command,
     test_command,

@@ -138,6 +138,12 @@ def segment_text(
     ]
 
 
+def split_text(text: str, start: int, end: int, granularity: str) -> list[CharSpan]:
+    """Trimmed, non-empty segments of text[start:end] at a text granularity (words, lines,
+    sentences, paragraphs, or `re:<separator>`)."""
+    return list(_split(text, start, end, granularity))
+
+
 def _split(text: str, start: int, end: int, granularity: str) -> Iterator[CharSpan]:
     """Trimmed, non-empty segments of text[start:end] at a text granularity."""
     if granularity == "words":
