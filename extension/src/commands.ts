@@ -25,7 +25,7 @@ import {
   TEST_COMMAND,
   type TextSpan,
 } from './protocol';
-import { runAndExplain } from './runAtCursor';
+import { focusPromptEditor, runAndExplain } from './runAtCursor';
 import type { SalienceServer } from './server';
 import { pickGranularity, pickMethod } from './statusBar';
 
@@ -112,6 +112,7 @@ export function registerCommands(context: vscode.ExtensionContext, controller: S
     }
   });
   register('promptSalience.compareWithPinned', async () => {
+    await focusPromptEditor();
     const active = controller.activeCase();
     if (active === undefined) {
       void vscode.window.showInformationMessage('Open a .prompt file whose case you pinned (the \u201cPin this result\u201d CodeLens), edit it and run it again, then compare.');

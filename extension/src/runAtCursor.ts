@@ -12,14 +12,16 @@ import { caseOfRunArguments } from './comparePicks';
 import { isPromptDocument, type SalienceController } from './controller';
 import { RUN_COMMAND } from './protocol';
 
-/** The prompt editor a gesture means: the active one, else a visible one (a walkthrough's
- * button is clicked while the walkthrough, not the prompt, has the focus). */
-function promptEditor(): vscode.TextEditor | undefined {
+/** The prompt editor a gesture means: the active one, else a visible one, which gets the
+ * focus (a walkthrough's button is clicked while the walkthrough has it; the response view
+ * and the comparison then open beside the prompt, not over it). */
+export async function focusPromptEditor(): Promise<vscode.TextEditor | undefined> {
   const active = vscode.window.activeTextEditor;
   if (active !== undefined && isPromptDocument(active.document)) {
     return active;
   }
-  return vscode.window.visibleTextEditors.find((e) => isPromptDocument(e.document));
+  const visible = vscode.window.visibleTextEditors.find((e) => isPromptDocument(e.document));
+  return visible && vscode.window.showTextDocument(visible.document, { viewColumn: visible.viewColumn, preview: false });
 }
 
 /** The server's run lenses of `document` with their case and line. */
@@ -31,7 +33,7 @@ async function runLenses(document: vscode.TextDocument): Promise<{ command: vsco
 }
 
 export async function runAndExplain(controller: SalienceController, uri?: vscode.Uri): Promise<void> {
-  const editor = promptEditor();
+  const editor = await focusPromptEditor();
   const document = uri !== undefined ? await vscode.workspace.openTextDocument(uri) : editor?.document;
   if (document === undefined || !isPromptDocument(document)) {
     void vscode.window.showInformationMessage('Open a .prompt file (or a LIT .jsonl dataset) to run it.');
