@@ -142,7 +142,7 @@ async def test_opening_a_prompt_file_loads_the_model_and_the_run_finds_it(
         device = jax.devices()[0]
         expected = "CPU" if device.platform == "cpu" else device.device_kind
         assert (ready["device"], ready["precision"]) == (expected, "float32")
-        assert ready["text"] == f"a · {expected} · float32"
+        assert ready["text"] == f"ready (a · {expected} · float32)"
         assert f"on {expected} in float32" in ready["detail"]
         assert loading["precision"] == "float32"
         assert _seen(client, 1) == [("loading", "a"), ("ready", "a")]

@@ -7,7 +7,7 @@ import { ProtocolError } from '../../src/checkedJson';
 /** What the real server sends (tests/lsp/test_preload.py checks the server's side). */
 const ANNOUNCED: Record<string, ModelStateParams> = {
   loading: { state: 'loading', model: 'gemma3_270m', text: 'loading gemma3_270m\u2026', detail: 'Loading in the background, ahead of the first run; a run waits for it instead of loading the model again.', device: '', precision: 'float32', errorKind: '' },
-  ready: { state: 'ready', model: 'gemma3_270m', text: 'gemma3_270m \u00b7 CPU \u00b7 float32', detail: 'gemma3_270m is loaded, on CPU in float32: a run does not wait for a load.', device: 'CPU', precision: 'float32', errorKind: '' },
+  ready: { state: 'ready', model: 'gemma3_270m', text: 'ready (gemma3_270m \u00b7 CPU \u00b7 float32)', detail: 'gemma3_270m is loaded, on CPU in float32: a run does not wait for a load.', device: 'CPU', precision: 'float32', errorKind: '' },
   failed: { state: 'failed', model: 'missing', text: 'load failed (missing)', detail: '/nonexistent/preset is not a keras-hub preset folder (no config.json). Fix: Give a folder written by `save_to_preset`, or a preset name.', device: '', precision: '', errorKind: '' },
   cancelled: { state: 'cancelled', model: 'b', text: 'load stopped (b)', detail: 'Stopped: the settings name another model.', device: '', precision: 'float32', errorKind: '' },
   idle: { state: 'idle', model: '', text: 'no model loaded', detail: 'The model loads when a prompt file opens.', device: '', precision: '', errorKind: '' },
@@ -47,7 +47,7 @@ describe('the status bar drawing', () => {
 
   it('shows the device and precision the server names for a loaded model', () => {
     const look = statusLook('running', ANNOUNCED.ready);
-    assert.match(look.text, /gemma3_270m \u00b7 CPU \u00b7 float32/);
+    assert.match(look.text, /^ready \(gemma3_270m \u00b7 CPU \u00b7 float32\)$/);
     assert.match(look.tooltip, /on CPU in float32/);
   });
 

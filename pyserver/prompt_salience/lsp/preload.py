@@ -63,7 +63,7 @@ def ready_state(key: ModelKey) -> ModelStateParams:
     label = key.spec.label
     device = device_name()
     detail = f"{label} is loaded, on {device} in {key.precision}: a run does not wait for a load."
-    text = f"{label} · {device} · {key.precision}"
+    text = f"ready ({label} · {device} · {key.precision})"
     return ModelStateParams("ready", label, text, detail, device, key.precision)
 
 
