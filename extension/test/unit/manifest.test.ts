@@ -62,6 +62,7 @@ const ANYWHERE = new Set([
   'promptSalience.showLogs',
   'promptSalience.chooseModel',
   'promptSalience.setKaggleCredentials',
+  'promptSalience.clearKaggleCredentials',
 ]);
 
 function paletteWhen(command: string): string | undefined {
