@@ -163,3 +163,23 @@ async def test_missing_credentials_are_marked_for_the_editor_and_not_shown(
     assert failed
     assert failed[-1]["errorKind"] == "kaggleCredentials"
     close_document(picker, uri)
+
+
+async def test_an_untrusted_workspace_chooses_in_the_user_settings_only(
+    picker: LanguageClient,
+) -> None:
+    uri = unique_uri("untrusted-picker.prompt")
+    open_document(picker, uri, WITH_MODEL)
+    picker.protocol.notify("promptSalience/trust", {"trusted": False})
+    try:
+        answer = await request(picker, "promptSalience/models", {"uri": uri})
+        assert answer["fileMayChoose"] is False
+        assert answer["fileModel"] is None  # ignored there (lsp/trust.py)
+        with pytest.raises(JsonRpcException) as caught:
+            await request(picker, "promptSalience/modelEdit", {"uri": uri, "model": "gemma3_1b"})
+        assert "not trusted" in caught.value.message
+    finally:
+        picker.protocol.notify("promptSalience/trust", {"trusted": True})
+        close_document(picker, uri)
+    answer = await request(picker, "promptSalience/models", {"uri": unique_uri("none.prompt")})
+    assert answer["fileMayChoose"] is False  # a document that is not open: nothing to edit
