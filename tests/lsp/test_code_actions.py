@@ -3,9 +3,18 @@ its `data`; applied to the text, the next diagnostics no longer hold that proble
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from editing_server import editor  # noqa: F401  (the fixture)
-from lsp_helpers import close_document, diagnostics_for, lines_of, open_document, unique_uri
+from lsp_helpers import (
+    close_document,
+    diagnostics_for,
+    lines_of,
+    open_document,
+    unique_uri,
+    utf16_len,
+)
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -17,11 +26,19 @@ MENU = "---\nvars:\n  menu_item: Quiche\n---\nSuggestion: {{ menu_itme }}\nAnaly
 
 
 def apply(text: str, edit: types.TextEdit) -> str:
-    """`text` with `edit` applied (UTF-16 columns; these texts are ASCII)."""
+    """`text` with `edit` applied, its positions read in UTF-16 independently of the server."""
+    chunks = [m.group() for m in re.finditer(r"[^\r\n]*(?:\r\n|\r|\n|$)", text)]
     lines = lines_of(text)
 
     def offset(position: types.Position) -> int:
-        return sum(len(line) + 1 for line in lines[: position.line]) + position.character
+        at = sum(len(chunk) for chunk in chunks[: position.line])
+        units = 0
+        for char in lines[position.line]:
+            if units >= position.character:
+                break
+            units += utf16_len(char)
+            at += 1
+        return at
 
     return text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
 
@@ -111,6 +128,20 @@ CASES = [
         "Add `a` to the top-level `vars:`",
         "vars:\n  a: TODO\n---",
         id="case-missing-variable",
+    ),
+    pytest.param(
+        "---\r\nvars:\r\n  menu_item: Quiche \U0001f967\r\n---\r\nPlat \U0001f37d\ufe0f é: {{menu_itme}}\r\n",
+        "unknown-placeholder",
+        "Change to `menu_item`",
+        "Plat \U0001f37d\ufe0f é: {{menu_item}}\r\n",
+        id="rename-after-emoji-crlf",
+    ),
+    pytest.param(
+        "---\r\ndescription: \U0001f967\r\n---\r\n\U0001f37d {{dish}}\r\n",
+        "unknown-placeholder",
+        "Add `dish` to `vars:`",
+        "description: \U0001f967\r\nvars:\r\n  dish: TODO\r\n---\r\n",
+        id="add-missing-crlf",
     ),
     pytest.param(
         "Suggestion: {{dish}}\n",

@@ -33,10 +33,15 @@ Analysis: {{
 
 
 async def complete(
-    client: LanguageClient, text: str, line: int, character: int, trigger: str | None = None
+    client: LanguageClient,
+    text: str,
+    line: int,
+    character: int,
+    trigger: str | None = None,
+    name: str = "complete.prompt",
 ) -> tuple[list[types.CompletionItem], bool]:
     """The items offered at (line, character) of a fresh document holding `text`."""
-    uri = unique_uri("complete.prompt")
+    uri = unique_uri(name)
     open_document(client, uri, text)
     context = types.CompletionContext(
         types.CompletionTriggerKind.TriggerCharacter
@@ -97,6 +102,8 @@ async def test_no_variables_outside_the_body_or_after_an_escaped_brace(
     assert (await complete(editor, escaped, 12, end_of(escaped, 12), "{"))[0] == []
     raw = "Suggestion: {{"
     assert (await complete(editor, raw, 0, len(raw), "{"))[0] == []
+    record = '{"prompt": "Suggestion: {{"}'
+    assert (await complete(editor, record, 0, len(record) - 2, "{", name="data.jsonl"))[0] == []
 
 
 async def test_on_method_the_registry_methods_in_order(editor: LanguageClient) -> None:  # noqa: F811
@@ -131,12 +138,14 @@ async def test_on_model_the_embedded_model_first(editor: LanguageClient) -> None
 async def test_front_matter_keys_where_a_key_goes(editor: LanguageClient) -> None:  # noqa: F811
     text = "---\nvars:\n  a: 1\nmeth\n---\n{{a}}\n"  # unreadable YAML while typing
     items, _ = await complete(editor, text, 3, len("meth"))
-    assert [i.label for i in items] == list(FRONT_MATTER_KEYS)
+    assert [i.label for i in items] == [k for k in FRONT_MATTER_KEYS if k != "vars"]  # written
     method = next(i for i in items if i.label == "method")
     assert inserted(method) == "method: "
     assert isinstance(method.documentation, types.MarkupContent)
     declared = {s.name: s.description for s in front_matter_settings()}
     assert method.documentation.value == declared["method"]
+    items, _ = await complete(editor, "---\n\n---\nHello\n", 1, 0)
+    assert [i.label for i in items] == list(FRONT_MATTER_KEYS)
     assert inserted(next(i for i in items if i.label == "vars")) == "vars:"
 
 

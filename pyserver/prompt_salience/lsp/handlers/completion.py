@@ -54,8 +54,8 @@ def register(server: PromptSalienceServer) -> None:
 async def completion(ls: PromptSalienceServer, params: CompletionParams) -> CompletionList | None:
     """Items for the place of the cursor; None where we have nothing to offer."""
     document = ls.documents.get(params.text_document.uri)
-    if document is None:
-        return None
+    if document is None or document.is_dataset:
+        return None  # a `.jsonl` record is JSON: no template, no front-matter
     parse = ls.parse(document)
     if isinstance(parse.error, ForeignFileError):
         return None  # another tool's file: left alone
@@ -65,7 +65,7 @@ async def completion(ls: PromptSalienceServer, params: CompletionParams) -> Comp
     before = document.text[index.line_starts[line] : offset]
     fence = _front_matter_lines(document)
     if fence is not None and fence[0] < line < fence[1]:
-        return await _front_matter_completion(document, line, before, params.position)
+        return await _front_matter_completion(document, fence, line, before, params.position)
     prompt_file = parse.document
     if prompt_file is None or prompt_file.raw or offset < prompt_file.body_offset:
         return None
@@ -87,12 +87,15 @@ def _variable_completion(
 
 
 async def _front_matter_completion(
-    document: OpenDocument, line: int, before: str, at: Position
+    document: OpenDocument, fence: tuple[int, int], line: int, before: str, at: Position
 ) -> CompletionList | None:
     key_place = _KEY_PLACE.fullmatch(before)
     if key_place is not None:
         column = len(key_place.group("indent")) + len(key_place.group("dash") or "")
         keys = _keys_at(document, line, column)
+        if column == 0:  # a top-level key is written once
+            written = _top_level_keys(document, fence, line)
+            keys = tuple(key for key in keys if key not in written)
         if not keys:
             return None
         replaced = _range_back(document, at, key_place.group("word"))
@@ -134,6 +137,17 @@ def _keys_at(document: OpenDocument, line: int, column: int) -> tuple[str, ...]:
                 return EXPECTATION_KINDS
             return ()
     return ()
+
+
+def _top_level_keys(document: OpenDocument, fence: tuple[int, int], line: int) -> set[str]:
+    """The keys written at the start of the front-matter's lines, but on `line`."""
+    index = document.index
+    found = set()
+    for other in range(fence[0] + 1, min(fence[1], index.line_count)):
+        key = _LINE_KEY.match(document.text, index.line_starts[other], index.line_end(other))
+        if other != line and key is not None and not key.group("indent"):
+            found.add(key.group("key"))
+    return found
 
 
 def _front_matter_lines(document: OpenDocument) -> tuple[int, int] | None:
