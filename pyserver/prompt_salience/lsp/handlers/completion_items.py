@@ -138,16 +138,16 @@ async def _known_presets() -> tuple[KnownPreset, ...] | None:
         return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(_presets)), PRESETS_WAIT_S)
     except TimeoutError:
         return None
+    except Exception:  # keras-hub missing or broken: the embedded model is still offered
+        logger.warning("Could not list keras-hub's Gemma presets", exc_info=True)
+        _presets = None  # the next request tries again (e.g. after an install)
+        return ()
 
 
 def _read_presets() -> tuple[KnownPreset, ...]:
     from ...models.model_catalogue import known_presets
 
-    try:
-        return known_presets()
-    except Exception:  # keras-hub missing or broken: the embedded model is still offered
-        logger.warning("Could not list keras-hub's Gemma presets", exc_info=True)
-        return ()
+    return known_presets()
 
 
 def _value_item(
