@@ -9,6 +9,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,3 +112,49 @@ def test_a_run_killed_mid_way_resumes_with_every_case_once(tmp_path: Path) -> No
     assert again.returncode == 0
     assert "0 run now" in again.stdout
     assert sorted(_ids(out)) == sorted(row[0] for row in ROWS)
+
+
+def test_batched_cases_equal_each_case_run_alone(real_model: Any, tmp_path: Path) -> None:
+    """Prompts of different lengths, one with a what-if target, in one batch (generation and
+    the backward pass batched): every line equals the case run alone by `run_case`."""
+    from prompt_salience.engine.batch_records import case_record
+    from prompt_salience.engine.batch_run import plan_batch, run_planned
+    from prompt_salience.engine.case_run import run_case
+    from prompt_salience.engine.explainer import Explainer
+
+    data = tmp_path / "d.jsonl"
+    rows = [
+        {"name": "short", "food_likes": "Tea", "food_dislikes": "Milk", "menu_item": "Scone"},
+        {
+            "name": "long",
+            "food_likes": "Spicy food, curries and anything with chilli " * 6,
+            "food_dislikes": "Bland food",
+            "menu_item": "Vindaloo",
+        },
+        {
+            "name": "what-if",
+            "food_likes": "Cheese",
+            "food_dislikes": "Eggs",
+            "menu_item": "Quiche",
+            "target": " Recommendation: Avoid.",
+        },
+    ]
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    plan = plan_batch(TEMPLATE, data, {"max_new_tokens": 10}, lambda d: d)
+    assert [c.case_id for c in plan.cases] == ["short", "long", "what-if"]
+    explainer = Explainer(real_model)
+    batched: list[dict[str, Any]] = []
+    for case, error in run_planned(explainer, plan, plan.cases, batched.append, batch_size=4):
+        assert error is None, (case.case_id, error)
+    for case, line in zip(plan.cases, batched, strict=True):
+        alone = run_case(
+            Explainer(real_model), case.prepared, plan.settings, on_span_fallback=lambda e: None
+        )
+        expected = case_record(
+            case.case_id, case.variables, alone.result, alone.span, case.prepared.source_map, None
+        )
+        assert line["response"] == expected["response"]
+        assert line["target"]["logprob"] == pytest.approx(expected["target"]["logprob"], abs=1e-4)
+        got = [s["score"] for s in line["segments"]]
+        want = [s["score"] for s in expected["segments"]]
+        assert got == pytest.approx(want, rel=1e-3, abs=1e-5)

@@ -44,6 +44,13 @@ def add_parser(sub: Any) -> None:
         "--resume", action="store_true", help="skip the cases already in --out, and continue it"
     )
     batch.add_argument("--aggregate", type=Path, metavar="AGG", help="write the aggregate JSON")
+    batch.add_argument(
+        "--batch-size",
+        type=_positive,
+        default=8,
+        metavar="N",
+        help="cases generated and explained together (default 8; 1: one at a time)",
+    )
     batch.add_argument("--allow-warnings", action="store_true", help="run despite file warnings")
     add_setting_flags(batch)
     batch.set_defaults(handler=handle)
@@ -74,7 +81,8 @@ def handle(args: argparse.Namespace, out: Console, err: Console) -> int:
                 task = progress.add_task("Cases", total=len(todo), rate="")
                 begun = time.perf_counter()
                 for count, (case, error) in enumerate(
-                    run_planned(explainer, plan, todo, writer.write), start=1
+                    run_planned(explainer, plan, todo, writer.write, batch_size=args.batch_size),
+                    start=1,
                 ):
                     if error is not None:
                         failures_run.append((case.case_id, error))
@@ -114,3 +122,10 @@ def _progress(err: Console) -> Progress:
         console=err,
         transient=True,
     )
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value

@@ -1,9 +1,10 @@
 """A batch run's plan (which cases, rendered and checked before any model work) and its loop.
 
 The cases are a data table's rows over a template (`prompt/case_table.py`), or the cases a file
-holds itself (a LIT `.jsonl` dataset's records, a template's `cases:`). Each case is run as
-`prompt-salience run` would run it alone, then written as one results line
-(`batch_records.case_record`) before the next starts.
+holds itself (a LIT `.jsonl` dataset's records, a template's `cases:`). Cases run in batches: one
+batched generation (each response the one the case gets alone), one batched backward pass for
+the gradient methods, then each case's results line (`batch_records.case_record`), written
+before the next batch starts.
 """
 
 from __future__ import annotations
@@ -18,12 +19,21 @@ from ..models.model_spec import parse_model_spec
 from ..prompt.case_table import BadRow, read_case_table, render_row
 from ..prompt.documents import read_document
 from ..prompt.parsed_prompt import PromptCase, PromptFile
+from ..results import CharSpan
 from .batch_records import case_record
-from .case_run import PreparedPrompt, RunSettings, prepare_prompt, refuse_oversize, run_case
+from .case_run import (
+    PreparedPrompt,
+    RunSettings,
+    method_options,
+    prepare_prompt,
+    refuse_oversize,
+    respond,
+    response_span,
+)
 from .expectations import check_response
 
 if TYPE_CHECKING:
-    from .explainer import Explainer
+    from .explainer import Explainer, Generation
 
 
 @dataclass(frozen=True)
@@ -93,32 +103,79 @@ def run_planned(
     plan: BatchPlan,
     todo: list[PlannedCase],
     write: Callable[[dict[str, Any]], None],
+    *,
+    batch_size: int = 1,
 ) -> Iterator[tuple[PlannedCase, PromptSalienceError | None]]:
-    """Run each case, write its line, and yield it with the error that stopped it (or None)."""
-    for case in todo:
-        fallbacks, remember = _collector()
+    """Run the cases `batch_size` at a time (generation and the gradient methods' backward
+    pass batched), write each case's line, and yield it with what stopped it (or None)."""
+    for start in range(0, len(todo), batch_size):
+        yield from _run_batch(explainer, plan, todo[start : start + batch_size], write, batch_size)
+
+
+def _run_batch(
+    explainer: Explainer,
+    plan: BatchPlan,
+    cases: list[PlannedCase],
+    write: Callable[[dict[str, Any]], None],
+    rows: int,
+) -> Iterator[tuple[PlannedCase, PromptSalienceError | None]]:
+    settings = plan.settings
+    generations: dict[int, Generation] = {}
+    failed: dict[int, PromptSalienceError] = {}
+    to_generate = [i for i, c in enumerate(cases) if c.prepared.target is None]
+    for i, case in enumerate(cases):
+        if case.prepared.target is not None:
+            try:
+                generations[i] = respond(explainer, case.prepared, settings)
+            except PromptSalienceError as error:
+                failed[i] = error
+    if to_generate:
         try:
-            # A response the `explain` pattern misses is explained whole, and the line says why:
-            # one odd answer must not cost the case.
-            run = run_case(
-                explainer,
-                case.prepared,
-                plan.settings,
-                on_span_fallback=remember,
+            made = explainer.generate_batch(
+                [(cases[i].prepared.text, cases[i].prepared.source_map) for i in to_generate],
+                settings.max_new_tokens,
+                rows=rows,
             )
+            generations.update(zip(to_generate, made, strict=True))
+        except PromptSalienceError:  # say which case: generate them one by one
+            for i in to_generate:
+                try:
+                    generations[i] = respond(explainer, cases[i].prepared, settings)
+                except PromptSalienceError as error:
+                    failed[i] = error
+    spans: dict[int, CharSpan] = {}
+    notes: dict[int, list[str]] = {}
+    for i, generation in generations.items():
+        notes[i], remember = _collector()
+        try:
+            spans[i] = response_span(generation.response, settings, remember)
+            generation.span_tokens(spans[i])  # a span over no token fails here, alone
         except PromptSalienceError as error:
-            yield case, error
+            failed[i] = error
+    ready = [i for i in range(len(cases)) if i in spans and i not in failed]
+    results = explainer.explain_batch(
+        [(generations[i], spans[i]) for i in ready],
+        method=settings.method,
+        granularity=settings.granularity,
+        method_options=method_options(settings),
+        rows=rows,
+    )
+    explained = dict(zip(ready, results, strict=True))
+    for i, case in enumerate(cases):
+        if i in failed:
+            yield case, failed[i]
             continue
+        response = generations[i].response
         passed = (
-            check_response(run.generation.response, case.case.expect, plan.settings.explain).passed
+            check_response(response, case.case.expect, settings.explain).passed
             if case.case.expect
             else None
         )
         record = case_record(
-            case.case_id, case.variables, run.result, run.span, case.prepared.source_map, passed
+            case.case_id, case.variables, explained[i], spans[i], case.prepared.source_map, passed
         )
-        if fallbacks:
-            record["note"] = fallbacks[0]
+        if notes[i]:
+            record["note"] = notes[i][0]
         write(record)
         yield case, None
 

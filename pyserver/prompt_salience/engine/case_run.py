@@ -148,7 +148,7 @@ def run_case(
             on_stage(message, percent)
 
     generation = respond(explainer, prepared, settings, on_stage=stage, cancel=cancel)
-    span = _default_span(generation.response, settings, on_span_fallback)
+    span = response_span(generation.response, settings, on_span_fallback)
     stage(f"Salience ({settings.method})", 75)
     result = explainer.explain(
         generation,
@@ -161,9 +161,11 @@ def run_case(
     return CaseRun(prepared.case_name, generation, span, result)
 
 
-def _default_span(
+def response_span(
     response: str, settings: RunSettings, on_fallback: Callable[[SpanError], None] | None
 ) -> CharSpan:
+    """The span a run explains: `span`, else the `explain` text (whole response without one);
+    when the text is missing, the whole response if `on_fallback` is given (it hears why)."""
     if settings.span is not None:
         start, end = settings.span
         span = CharSpan(max(start, 0), max(start, end, 0))  # an inverted span is empty: refused

@@ -22,7 +22,7 @@ from ..prompt.source_map import SourceMap
 from ..results import CharSpan, SalienceResult, ScoredSegment
 from ..salience.method import Attribution
 from ..salience.multi_span import BATCHED_METHODS, SequenceGradients, SpanGradients, TokenRows
-from ..salience.objective import SpanObjective
+from ..salience.objective import SpanObjective, fill_gradient_scores
 from ..salience.registry import get_method
 from .segmentation import group_tokens, segment_text, sum_by_segment
 from .span_selection import check_span
@@ -128,6 +128,26 @@ class Explainer:
         response = self.model.tokenizer.decode(new)
         return self._assemble(prompt, tokens, response, generated=True, source_map=source_map)
 
+    def generate_batch(
+        self,
+        prompts: Sequence[tuple[str, SourceMap | None]],
+        max_new_tokens: int,
+        *,
+        rows: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[Generation]:
+        """`generate` for several prompts in one batch (models/batched_generation.py): each
+        response is the one the prompt would get alone."""
+        from ..models.batched_generation import generate_batch
+
+        tokens = [self._prompt_ids(p, max_new_tokens, GENERATE_LABEL) for p, _ in prompts]
+        ids = [[self.model.tokenizer.bos_id, *t.ids] for t in tokens]
+        news = generate_batch(self.model, ids, max_new_tokens, rows=rows, cancel=cancel)
+        return [
+            self._assemble(p, t, self.model.tokenizer.decode(new), generated=True, source_map=m)
+            for (p, m), t, new in zip(prompts, tokens, news, strict=True)
+        ]
+
     def with_target(
         self, prompt: str, target: str, *, source_map: SourceMap | None = None
     ) -> Generation:
@@ -227,6 +247,41 @@ class Explainer:
             notes=dict(attribution.notes),
             span_logprob=logprob,
         )
+
+    def explain_batch(
+        self,
+        items: Sequence[tuple[Generation, CharSpan]],
+        *,
+        method: str,
+        granularity: str,
+        method_options: dict[str, float] | None = None,
+        rows: int | None = None,
+    ) -> list[SalienceResult]:
+        """`explain` for several (generation, span) pairs. The gradient methods share one
+        batched backward pass (objective.fill_gradient_scores); the others run one by one."""
+        if method in BATCHED_METHODS:
+            spans = [generation.span_tokens(span) for generation, span in items]
+            while len(self._objectives) > 8:  # room for this batch's objectives
+                self._objectives.popitem(last=False)
+            objectives = [
+                SpanObjective(self.model, g.token_ids, first, end)
+                for (g, _), (first, end) in zip(items, spans, strict=True)
+            ]
+            fill_gradient_scores(objectives, rows=rows)
+            for (g, _), (first, end), objective in zip(items, spans, objectives, strict=True):
+                self._objectives[(g.key, first, end)] = objective
+        results = []
+        for generation, span in items:
+            results.append(
+                self.explain(
+                    generation,
+                    span,
+                    method=method,
+                    granularity=granularity,
+                    method_options=method_options,
+                )
+            )
+        return results
 
     def span_logprob(self, generation: Generation, span: CharSpan) -> float:
         """log p(span | everything before it) in nats, summed over the span's tokens (`span`:

@@ -52,6 +52,8 @@ class _Compiled:
     token_gradients: Callable[..., tuple[jax.Array, jax.Array, jax.Array]]
     batched_values: Callable[..., jax.Array]
     batched_value_and_grad: Callable[..., tuple[jax.Array, jax.Array]]
+    # token_gradients of several sequences (B, T), each with its own span (B, K)
+    many_token_gradients: Callable[..., tuple[jax.Array, jax.Array, jax.Array]]
 
 
 T = TypeVar("T")
@@ -119,6 +121,7 @@ def _build_compiled(model: ScoringModel) -> _Compiled:
         token_gradients=StoredJit(token_gradients, "token_gradients", stored_as),
         batched_values=jax.jit(span_logprob),
         batched_value_and_grad=jax.jit(batched_value_and_grad),
+        many_token_gradients=jax.jit(jax.vmap(token_gradients, in_axes=(None, 0, 0, 0, 0, 0))),
     )
     return compiled
 
@@ -245,3 +248,41 @@ class SpanObjective:
     def input_embeddings(self) -> np.ndarray:
         """The real tokens' embeddings, (T_real, d) float32."""
         return np.asarray(self.embeddings, np.float32)[: self.length]
+
+
+def fill_gradient_scores(objectives: Sequence[SpanObjective], rows: int | None = None) -> None:
+    """One batched backward pass for the objectives (of one model) that have none yet: each
+    row is its own sequence and span, padded to the longest (causal: the padding after a
+    sequence cannot reach it), so each gets what `gradient_scores` would compute alone.
+    `rows` pads the batch to a fixed size (one compiled shape per run)."""
+    todo = [o for o in objectives if o.known_value is None]
+    if not todo:
+        return
+    fns = todo[0]._fns
+    length = max(len(o.token_ids) for o in todo)
+    k = max(len(o._span_args[0]) for o in todo)
+    count = max(rows or len(todo), len(todo))
+    ids = np.zeros((count, length), np.int32)
+    mask = np.zeros((count, length), np.int32)
+    span = [np.zeros((count, k), np.int32), np.zeros((count, k), np.int32)]
+    span_weights = np.zeros((count, k), np.float32)
+    for row, objective in enumerate(todo):
+        ids[row, : len(objective.token_ids)] = objective.token_ids
+        mask[row, : objective.length] = 1
+        positions, targets, weights = (np.asarray(a) for a in objective._span_args)
+        span[0][row, : len(positions)] = positions
+        span[1][row, : len(targets)] = targets
+        span_weights[row, : len(weights)] = weights
+    values, l2, gxi = fns.many_token_gradients(
+        todo[0].weights,
+        jnp.asarray(ids),
+        jnp.asarray(mask),
+        jnp.asarray(span[0]),
+        jnp.asarray(span[1]),
+        jnp.asarray(span_weights),
+    )
+    value_rows = np.asarray(values)
+    l2_rows, gxi_rows = np.asarray(l2, np.float32), np.asarray(gxi, np.float32)
+    for row, objective in enumerate(todo):
+        n = objective.length
+        objective._gradients = (float(value_rows[row]), l2_rows[row, :n], gxi_rows[row, :n])
