@@ -125,8 +125,8 @@ CASES = [
     pytest.param(
         "---\ncases:\n  - name: one\n    vars:\n      a: 1\n  - name: two\n---\n{{a}}\n",
         "case-missing-variable",
-        "Add `a` to the top-level `vars:`",
-        "vars:\n  a: TODO\n---",
+        "Add `a` to this case's `vars:`",
+        "  - name: two\n    vars:\n      a: TODO\n---",
         id="case-missing-variable",
     ),
     pytest.param(

@@ -63,19 +63,25 @@ class VariableSlot:
     before: str
     after: str
 
-    def add(self, name: str, title: str) -> TextFix:
-        return TextFix(title, self.at, self.at, f"{self.before}{name}: {NEW_VALUE}{self.after}")
+    def add(self, name: str, title: str, preferred: bool = False) -> TextFix:
+        entry = f"{self.before}{name}: {NEW_VALUE}{self.after}"
+        return TextFix(title, self.at, self.at, entry, preferred)
 
 
 def variable_slot(
-    lines: LineIndex, base: int, fm_end: int, vars_nodes: tuple[ScalarNode, Node] | None
+    lines: LineIndex,
+    base: int,
+    vars_nodes: tuple[ScalarNode, Node] | None,
+    absent_at: int,
+    indent: str = "",
 ) -> VariableSlot | None:
-    """Where to add a top-level variable: before the first entry of a block `vars:`, under an
-    empty `vars:`, or a new `vars:` at the end of the front-matter; None for other shapes
-    (flow style `{...}`, `vars: null`). `base` is the front-matter's file offset."""
+    """Where to add a variable to a mapping's `vars:`: before the first entry of a block
+    `vars:`, under an empty `vars:`, or, without `vars:`, a new one at `absent_at` indented by
+    `indent`; None for other shapes (flow style `{...}`, `vars: null`). `base` is the
+    front-matter's file offset (node marks count from it)."""
     newline = line_break(lines.text)
     if vars_nodes is None:
-        return VariableSlot(fm_end, f"vars:{newline}  ", newline)
+        return VariableSlot(absent_at, f"{indent}vars:{newline}{indent}  ", newline)
     key, value = vars_nodes
     if isinstance(value, MappingNode) and not value.flow_style and value.value:
         first = value.value[0][0]
@@ -84,8 +90,14 @@ def variable_slot(
     empty = value.start_mark.index == value.end_mark.index
     if isinstance(value, ScalarNode) and value.tag.endswith(":null") and empty:
         end = lines.line_end(lines.line_of(base + key.start_mark.index))
-        return VariableSlot(end, f"{newline}  ", "")
+        return VariableSlot(end, newline + " " * (key.start_mark.column + 2), "")
     return None
+
+
+def next_line_start(lines: LineIndex, end: int) -> int:
+    """The start of the line after the one holding the character before `end`."""
+    following = lines.line_of(max(end - 1, 0)) + 1
+    return lines.line_starts[following] if following < lines.line_count else len(lines.text)
 
 
 def entry_lines(lines: LineIndex, key_start: int, entry_end: int) -> tuple[int, int] | None:
@@ -95,7 +107,4 @@ def entry_lines(lines: LineIndex, key_start: int, entry_end: int) -> tuple[int, 
     start = lines.line_starts[line]
     if lines.text[start:key_start].strip():
         return None
-    last = lines.line_of(max(entry_end - 1, key_start))
-    starts = lines.line_starts
-    end = starts[last + 1] if last + 1 < len(starts) else len(lines.text)
-    return start, end
+    return start, next_line_start(lines, max(entry_end, key_start + 1))

@@ -34,6 +34,7 @@ from .fixes import (
     VariableSlot,
     closest,
     entry_lines,
+    next_line_start,
     plain_span,
     rename,
     replacements,
@@ -81,7 +82,7 @@ def read_front_matter(
     reader = _FrontMatterReader(lines, fm_start)
     front = reader.read(_compose(lines, fm_start, fm_end, path))
     front.problems = reader.problems
-    front.variable_slot = variable_slot(lines, fm_start, fm_end, reader.vars_nodes)
+    front.variable_slot = variable_slot(lines, fm_start, reader.vars_nodes, fm_end)
     return front
 
 
@@ -152,6 +153,7 @@ class CaseEntry:
     variables: dict[str, KeyedValue]
     target: VariableValue | None
     expect: tuple[Expectation, ...] = ()
+    variable_slot: VariableSlot | None = None  # where a new variable of this case would go
 
 
 @dataclass
@@ -356,11 +358,16 @@ class _FrontMatterReader:
         start, end = self.span(item)
         case = CaseEntry(f"case {number}", start, start, self.line_of(start), {}, None)
         has_name = False
+        name_key: ScalarNode | None = None
+        vars_nodes: tuple[ScalarNode, Node] | None = None
         for key, key_node, value in self.pairs(item, CASE_KEYS, "case key"):
+            if key == "vars":
+                vars_nodes = key_node, value
             if key == "name":
                 entry = self.scalar(key, key_node, value)
                 if entry is not None and entry.value:
                     has_name = True
+                    name_key = key_node
                     case.name = entry.value
                     case.name_start, case.name_end = self.span(value)
                     case.line = self.line_of(self.span(key_node)[0])
@@ -373,6 +380,12 @@ class _FrontMatterReader:
                 case.expect = self.expectations(value)
         if not has_name:
             self.report_span(start, end, f"Case {number} has no name.", "Add `name: <case name>`.")
+        elif name_key is not None and not item.flow_style:  # a new `vars:` goes under `name:`
+            after_name = next_line_start(self.lines, case.name_end)
+            indent = " " * name_key.start_mark.column
+            case.variable_slot = variable_slot(
+                self.lines, self.base, vars_nodes, after_name, indent
+            )
         return case
 
     def expectations(self, node: Node) -> tuple[Expectation, ...]:

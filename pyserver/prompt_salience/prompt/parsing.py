@@ -178,8 +178,7 @@ def _variable_problems(
                 at = text.index(name, placeholder.start + 2)
                 fixes.append(rename(at, at + len(name), close))
             if slot is not None:
-                added = slot.add(name, f"Add `{name}` to `vars:`")
-                fixes.append(TextFix(added.title, added.start, added.end, added.text, not fixes))
+                fixes.append(slot.add(name, f"Add `{name}` to `vars:`", preferred=not fixes))
             yield Problem(
                 "error",
                 f"Unknown placeholder `{{{{{name}}}}}`: no variable `{name}` is defined.",
@@ -211,7 +210,11 @@ def _variable_problems(
             )
     for raw_case, case in zip(case_list, cases if case_list else (), strict=True):
         for name in sorted((used & defined) - set(case.variables)):
-            title = f"Add `{name}` to the top-level `vars:`"
+            own = raw_case.variable_slot
+            title = f"Add `{name}` to this case's `vars:`"
+            fixes = [] if own is None else [own.add(name, title, preferred=True)]
+            if slot is not None:
+                fixes.append(slot.add(name, f"Add `{name}` to the top-level `vars:`"))
             yield Problem(
                 "error",
                 f"Case `{case.name}` has no value for `{{{{{name}}}}}`.",
@@ -219,5 +222,5 @@ def _variable_problems(
                 raw_case.name_start,
                 raw_case.name_end,
                 code="case-missing-variable",
-                fixes=() if slot is None else (slot.add(name, title),),
+                fixes=tuple(fixes),
             )
