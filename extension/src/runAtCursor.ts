@@ -12,16 +12,13 @@ import { caseOfRunArguments } from './comparePicks';
 import { isPromptDocument, type SalienceController } from './controller';
 import { RUN_COMMAND } from './protocol';
 
-/** The prompt editor a gesture means: the active one, else a visible one, which gets the
- * focus (a walkthrough's button is clicked while the walkthrough has it; the response view
- * and the comparison then open beside the prompt, not over it). */
+/** The prompt editor a gesture means (the active one, else a visible one), given the focus:
+ * a walkthrough's button is clicked while the walkthrough has it, and the response view and
+ * the comparison open beside the focused group, so beside the prompt and not over it. */
 export async function focusPromptEditor(): Promise<vscode.TextEditor | undefined> {
   const active = vscode.window.activeTextEditor;
-  if (active !== undefined && isPromptDocument(active.document)) {
-    return active;
-  }
-  const visible = vscode.window.visibleTextEditors.find((e) => isPromptDocument(e.document));
-  return visible && vscode.window.showTextDocument(visible.document, { viewColumn: visible.viewColumn, preview: false });
+  const editor = active !== undefined && isPromptDocument(active.document) ? active : vscode.window.visibleTextEditors.find((e) => isPromptDocument(e.document));
+  return editor && vscode.window.showTextDocument(editor.document, { viewColumn: editor.viewColumn, selection: editor.selection, preview: false });
 }
 
 /** The server's run lenses of `document` with their case and line. */

@@ -135,6 +135,7 @@ describe('The walkthrough "Debug a prompt with salience" (code-server, real mode
     await page.locator('.editor-group-container').nth(1).locator('.view-lines').click({ position: { x: 200, y: 10 } });
     assert.equal(await paletteOffers(page, 'Prompt Salience: Export HTML Report'), false, 'no export before a result');
     assert.equal(await paletteOffers(page, 'Prompt Salience: Run and Explain'), true, 'run offered in a prompt file');
+    await page.waitForTimeout(500); // the palette fades out
     await shot('02-samples-open', '1-open-samples.png');
   });
 
@@ -153,6 +154,7 @@ describe('The walkthrough "Debug a prompt with salience" (code-server, real mode
     const painted = await waitFor('salience on the prompt', async () => ((await decorations(page, 1)).length > 0 ? decorations(page, 1) : undefined), 20000);
     assert.ok(new Set(painted.map((d) => d.colour)).size >= 2, 'several shades on the prompt');
     assert.equal(await paletteOffers(page, 'Prompt Salience: Export HTML Report'), true, 'export offered once a result is shown');
+    await page.waitForTimeout(500);
     await shot('03-run-and-explain', '2-run-and-explain.png');
   });
 

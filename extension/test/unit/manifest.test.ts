@@ -153,7 +153,7 @@ describe('package.json: the walkthrough', () => {
 
   it('gives each step a button naming a declared command, and completion events', () => {
     for (const step of walkthrough?.steps ?? []) {
-      const buttons = [...step.description.matchAll(/\[[^\]]+\]\(command:([\w.]+)\)/g)].map((m) => m[1]);
+      const buttons = [...step.description.matchAll(/\[[^\]]+\]\(command:(?:toSide:)?([\w.]+)\)/g)].map((m) => m[1]);
       assert.ok(buttons.length > 0, `${step.id} has a button`);
       for (const command of buttons) {
         assert.ok(declared.has(command), `${step.id}: ${command} is declared`);
