@@ -126,17 +126,20 @@ def main() -> None:
     parser.add_argument("--fresh-model-cache", action="store_true")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the clones in /tmp")
+    parser.add_argument("--new-first", action="store_true", help="run the new side first")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
-    sides = [
-        run_side("baseline", args.baseline, args.fresh_model_cache),
-        run_side("new", args.new, args.fresh_model_cache),
-    ]
+    order = [("baseline", args.baseline), ("new", args.new)]
+    if args.new_first:
+        order.reverse()
+    ran = {label: run_side(label, rev, args.fresh_model_cache) for label, rev in order}
+    sides = [ran["baseline"], ran["new"]]
     base, new = sides
     print(f"when (UTC): {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M}")
     print(f"cpus: {os.cpu_count()}  load average (1 min) before: {load_before:.2f}")
     print(f"load average (1 min) after: {os.getloadavg()[0]:.2f}")
     print(f"model cache: {'fresh (converted in each run)' if args.fresh_model_cache else 'kept'}")
+    print(f"order: {' then '.join(label for label, _ in order)}")
     print(f"{'phase':<36} {'baseline s':>11} {'new s':>8}")
     names = [n for n, _ in PHASES] + ["other"]
     for name in names:
