@@ -127,3 +127,32 @@ def test_a_results_file_is_never_overwritten_nor_a_foreign_one_continued(tmp_pat
         ResultsWriter(out, resume=False)
     with pytest.raises(ResultsFileError, match="Line 2"):
         ResultsWriter(out, resume=True)
+
+
+def test_the_dataset_report_paints_the_template_and_lists_the_failing_cases(
+    tmp_path: Path,
+) -> None:
+    from prompt_salience.report.dataset_html import dataset_report
+
+    template = read_document(_template(tmp_path))
+    dish_start = TEMPLATE.index("Dish:")
+    literal = {"kind": "template", "file_start": dish_start, "file_end": dish_start + 5}
+    records = [
+        {
+            "case_id": "<b>bad</b>",
+            "vars": {"dish": "Soup & <i>bread</i>"},
+            "response": "No <script>alert(1)</script>",
+            "target": {"text": "No"},
+            "passed": False,
+            "segments": [
+                {**literal, "text": "Dish:", "score": 1.0},
+                {"kind": "variable", "name": "dish", "text": "Soup", "score": 3.0},
+            ],
+        }
+    ]
+    page = dataset_report(template, aggregate(records, template), records, title="t")
+    assert page.count('class="seg"') == 3  # "Dish:" and both {{dish}} placeholders
+    assert "mean share 75.0%" in page  # the variable's share, in each placeholder's tooltip
+    assert "Failing cases (1)" in page
+    assert "&lt;b&gt;bad&lt;/b&gt;" in page
+    assert "<script>alert" not in page

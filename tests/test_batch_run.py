@@ -42,7 +42,7 @@ def _ids(out: Path) -> list[str]:
 
 
 def test_each_line_points_into_the_template_and_the_data(tmp_path: Path) -> None:
-    out, agg = tmp_path / "r.jsonl", tmp_path / "agg.json"
+    out, agg, page = tmp_path / "r.jsonl", tmp_path / "agg.json", tmp_path / "report.html"
     done = cli(
         "batch",
         TEMPLATE,
@@ -52,6 +52,8 @@ def test_each_line_points_into_the_template_and_the_data(tmp_path: Path) -> None
         out,
         "--aggregate",
         agg,
+        "--report",
+        page,
         "--max-new-tokens",
         "6",
         timeout=600,
@@ -75,6 +77,9 @@ def test_each_line_points_into_the_template_and_the_data(tmp_path: Path) -> None
     assert aggregate["cases"] == 4
     names = {s["name"] for s in aggregate["segments"] if s["kind"] == "variable"}
     assert names == {"food_likes", "food_dislikes", "menu_item"}
+    html = page.read_text(encoding="utf-8")
+    assert "The template, by mean share" in html
+    assert f"Failing cases ({len(aggregate['failures'])})" in html
 
 
 def test_a_run_killed_mid_way_resumes_with_every_case_once(tmp_path: Path) -> None:

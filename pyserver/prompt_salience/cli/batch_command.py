@@ -45,6 +45,12 @@ def add_parser(sub: Any) -> None:
     )
     batch.add_argument("--aggregate", type=Path, metavar="AGG", help="write the aggregate JSON")
     batch.add_argument(
+        "--report",
+        type=Path,
+        metavar="HTML",
+        help="write a self-contained HTML report: the template by mean share, the failing cases",
+    )
+    batch.add_argument(
         "--batch-size",
         type=_positive,
         default=8,
@@ -101,6 +107,13 @@ def handle(args: argparse.Namespace, out: Console, err: Console) -> int:
         args.aggregate.write_text(
             json.dumps(aggregate(records, plan.template), indent=1, ensure_ascii=False) + "\n",
             encoding="utf-8",
+        )
+    if args.report is not None:
+        from ..engine.batch_aggregate import aggregate as aggregated
+        from ..report.dataset_html import write_dataset_report
+
+        write_dataset_report(
+            args.report, plan.template, aggregated(records, plan.template), records
         )
     rate = len(todo) / seconds if seconds > 0 and todo else 0.0
     out.print(
