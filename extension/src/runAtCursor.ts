@@ -48,6 +48,9 @@ export async function runAndExplain(controller: SalienceController, uri?: vscode
   const shown = controller.activeCase()?.case;
   const chosen = runs.length === 1 ? runs[0] : runs.find((r) => r.case === (atCursor ?? shown));
   const picked = chosen?.command ?? (await vscode.window.showQuickPick(runs.map((r) => ({ label: r.command.title, command: r.command })), { title: 'Run which case?' }))?.command;
+  if (chosen === undefined && picked !== undefined) {
+    await focusPromptEditor(); // the pick's focus went back where it came from
+  }
   if (picked !== undefined) {
     await vscode.commands.executeCommand(picked.command, ...((picked.arguments ?? []) as unknown[]));
   }

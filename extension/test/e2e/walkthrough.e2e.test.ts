@@ -85,6 +85,9 @@ describe('The walkthrough "Debug a prompt with salience" (code-server, real mode
     await step.waitFor({ timeout: 20000 });
     if (!((await step.getAttribute('class')) ?? '').includes('expanded')) {
       await step.click({ position: { x: 30, y: 12 } });
+      // Expanding a step focuses it after its animation: let that pass, or it takes the focus
+      // from the editor the button's command focuses.
+      await page.waitForTimeout(1500);
     }
     const link = page.locator(`${walkthrough} .getting-started-step.expanded .monaco-button`, { hasText: button }).first();
     await link.waitFor({ timeout: 10000 });
