@@ -79,8 +79,8 @@ describe('The walkthrough "Debug a prompt with salience" (code-server, real mode
   };
 
   const walkthrough = '.gettingStartedContainer';
-  /** Expand a step of the walkthrough (if it is not already) and click its button. */
-  const clickStepButton = async (stepTitle: string, button: string): Promise<void> => {
+  /** Expand a step of the walkthrough, if it is not already. */
+  const expandStep = async (stepTitle: string): Promise<void> => {
     const step = page.locator(`${walkthrough} .getting-started-step`, { hasText: stepTitle }).first();
     await step.waitFor({ timeout: 20000 });
     if (!((await step.getAttribute('class')) ?? '').includes('expanded')) {
@@ -89,6 +89,10 @@ describe('The walkthrough "Debug a prompt with salience" (code-server, real mode
       // from the editor the button's command focuses.
       await page.waitForTimeout(1500);
     }
+  };
+  /** Expand a step of the walkthrough and click its button. */
+  const clickStepButton = async (stepTitle: string, button: string): Promise<void> => {
+    await expandStep(stepTitle);
     const link = page.locator(`${walkthrough} .getting-started-step.expanded .monaco-button`, { hasText: button }).first();
     await link.waitFor({ timeout: 10000 });
     await link.click();
@@ -140,6 +144,7 @@ describe('The walkthrough "Debug a prompt with salience" (code-server, real mode
     assert.equal(await paletteOffers(page, 'Prompt Salience: Run and Explain'), true, 'run offered in a prompt file');
     await page.waitForTimeout(500); // the palette fades out
     await shot('02-samples-open', '1-open-samples.png');
+    await page.keyboard.press('Control+B'); // the side bar off: room for the response view
   });
 
   it("runs and explains the case from the Run step's button, and paints the result (step 2)", async () => {
@@ -180,8 +185,8 @@ describe('The walkthrough "Debug a prompt with salience" (code-server, real mode
     await page.keyboard.press('Control+Enter');
     const state = await session.waitForState('the Recommendation line explained', (s) => sample(s)?.result?.spanText === RECOMMENDATION, 120000);
     assert.equal(finishedRuns(state, 'quiche-lorraine'), 1, 'explaining a span does not generate again');
-    await page.waitForTimeout(800);
     assert.ok((await decorations(page, 1)).length > 0);
+    await expandStep('Select the Recommendation line');
     await shot('04-read-colours', '3-read-colours.png');
   });
 
@@ -235,6 +240,26 @@ describe('The walkthrough "Debug a prompt with salience" (code-server, real mode
     const state = await session.waitForState('the run of crepe-suzette', (s) => finishedRuns(s, 'crepe-suzette') > finishedRuns(before, 'crepe-suzette'), 180000);
     assert.equal(finishedRuns(state, 'quiche-lorraine'), finishedRuns(before, 'quiche-lorraine'), 'the other case did not run');
     await shot('07-ctrl-enter-second-case');
+  });
+
+  it('creates a commented starter prompt (New Prompt File), which the server reads unsaved', async () => {
+    await ui.command(page, 'Prompt Salience: New Prompt File');
+    await waitFor('the starter prompt', async () => ((await textBox(page, 1, 'max_new_tokens: 16')) ?? undefined), 20000);
+    assert.ok(await textBox(page, 1, '# How many tokens Gemma may write'), 'its keys are commented');
+    await ui.waitForLens(page, '\u25b6 Run and explain `happy-review`', 60000);
+    await shot('08-new-prompt-file');
+  });
+
+  it('offers New Prompt File in File: New File…', async () => {
+    await ui.command(page, 'New File...');
+    await page
+      .waitForFunction(() => Array.from(document.querySelectorAll('.quick-input-list .monaco-list-row')).some((row) => row.textContent.includes('Prompt File')), undefined, { timeout: 20000 })
+      .catch(async (error: unknown) => {
+        await shot('09-new-file-menu-failed');
+        throw error;
+      });
+    await shot('09-new-file-menu');
+    await page.keyboard.press('Escape');
   });
 
   it('writes each step image under 200 KB', () => {
