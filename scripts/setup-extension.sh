@@ -5,6 +5,8 @@
 #                                             Python server's wheel (which the extension's Install
 #                                             button installs) and dist/prompt-salience.vsix, each
 #                                             rebuilt only when its sources changed;
+#   scripts/setup-extension.sh --node-part    only Node.js, `npm ci` and the bundle: no Python needed
+#                                             (scripts/setup.sh runs it beside the Python install);
 #   scripts/setup-extension.sh --code-server  also code-server in .tools/ (scripts/code-server.sh),
 #                                             with libkrb5-dev and pkg-config for its native module;
 #   scripts/setup-extension.sh --e2e          also Debian's chromium: everything the end-to-end test
@@ -13,12 +15,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CODE_SERVER_VERSION=4.139.1
-want_code_server=false want_chromium=false
+want_code_server=false want_chromium=false node_part_only=false
 for arg in "$@"; do
   case "$arg" in
     --code-server) want_code_server=true ;;
     --e2e) want_code_server=true want_chromium=true ;;
-    *) echo "usage: scripts/setup-extension.sh [--code-server | --e2e]" >&2; exit 2 ;;
+    --node-part) node_part_only=true ;;
+    *) echo "usage: scripts/setup-extension.sh [--code-server | --e2e | --node-part]" >&2; exit 2 ;;
   esac
 done
 . scripts/node-env.sh
@@ -46,6 +49,7 @@ newer() { # newer TARGET PATH...: true when TARGET is missing or a file under PA
 if newer dist/extension.js extension/src package.json package-lock.json; then
   node extension/esbuild.mjs --production
 fi
+$node_part_only && exit 0
 if newer dist/python/requirements.txt pyserver/prompt_salience pyproject.toml scripts/light_requirements.py; then
   rm -rf dist/python
   .venv/bin/python -m pip wheel -q --no-deps -w dist/python . 2>/dev/null

@@ -21,6 +21,11 @@ pick_python() {
   return 1
 }
 
+# The extension's Node part (Node 24, npm packages, the bundle) needs no Python: it runs beside
+# the Python install, and is waited for below (a failure there stops the setup).
+scripts/setup-extension.sh --node-part &
+node_part=$!
+
 if [ ! -x .venv/bin/python ]; then
   "$(pick_python)" -m venv .venv
 fi
@@ -45,5 +50,6 @@ fi
 # Convert the embedded model once (about 30 s; later runs return at once).
 .venv/bin/prompt-salience prepare
 
-# The VS Code extension, and the tools asked for (scripts/setup-extension.sh).
+# The VS Code extension (its wheel and .vsix), and the tools asked for (scripts/setup-extension.sh).
+wait "$node_part"
 scripts/setup-extension.sh "$@"
