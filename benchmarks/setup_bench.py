@@ -5,8 +5,10 @@ Each side is a `git clone` of this repository at a revision into /tmp (no .venv,
 node_modules/), whose demo runs with pip's and npm's caches as they are. With
 `--fresh-model-cache` the embedded model is converted again into an empty cache folder
 (PROMPT_SALIENCE_CACHE), as on a fresh machine. Every command of our scripts is traced with a
-timestamp (BASH_ENV turns on xtrace, with the time in PS4); a command's time runs to the next
-traced line, and the phases below group the commands by what they install.
+timestamp and its script's process id (BASH_ENV turns on xtrace, with both in PS4, and an EXIT
+trap marks each script's end); a command's time runs to the next line of the same script, so
+scripts that run side by side (the Node part beside the Python install) overlap, and the phases
+(which group the commands by what they install) may sum to more than the wall time.
 
 What it cannot do: reset the machine. Debian's chromium, libkrb5-dev and pkg-config are
 installed here already, so the baseline's apt-get step costs nothing; on a fresh machine it
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import itertools
 import json
 import os
 import re
@@ -30,7 +33,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TRACE = re.compile(r"^(\++)(\d+\.\d+) (.*)$")
+TRACE = re.compile(r"^\++(\d+\.\d+) (\d+) (.*)$")  # +TIME PID COMMAND
+EXIT = "<exit>"  # the line the EXIT trap writes when a script ends
+# Lines that only run another of our scripts: its own lines are counted instead.
+CONTAINER = re.compile(r"^scripts/\S+\.sh|<exit>")
 # The first pattern that matches a traced command names its phase.
 PHASES = [
     ("debian packages (apt-get)", r"apt-get"),
@@ -41,6 +47,7 @@ PHASES = [
     ("python env (venv, pip)", r"-m venv|pip install|light_requirements"),
     ("model (prepare)", r"prompt-salience prepare"),
     ("demo run (explain the menu prompt)", r"prompt-salience run"),
+    ("waiting for the Node part", r"^wait "),
 ]
 
 
@@ -52,15 +59,20 @@ def phase_of(command: str) -> str:
     return "other"
 
 
-def timed_commands(trace: str, end: float) -> list[tuple[float, str]]:
-    """(seconds, command) of each traced line: the time until the next traced line."""
-    stamps = []
+def timed_commands(trace: str) -> list[tuple[float, str]]:
+    """(seconds, command) of each traced line: the time until the next line of the same script
+    (scripts run side by side have their own clocks), or until that script's end."""
+    streams: dict[str, list[tuple[float, str]]] = {}
     for line in trace.splitlines():
         match = TRACE.match(line)
         if match:
-            stamps.append((float(match.group(2)), match.group(3)))
-    ends = [t for t, _ in stamps[1:]] + [end]
-    return [(stop - start, command) for (start, command), stop in zip(stamps, ends, strict=True)]
+            streams.setdefault(match.group(2), []).append((float(match.group(1)), match.group(3)))
+    timed = []
+    for lines in streams.values():
+        for (start, command), (stop, _) in itertools.pairwise(lines):
+            if not CONTAINER.search(command):
+                timed.append((stop - start, command))
+    return timed
 
 
 def run_side(label: str, rev: str, fresh_model_cache: bool) -> dict[str, object]:
@@ -78,7 +90,10 @@ def run_side(label: str, rev: str, fresh_model_cache: bool) -> dict[str, object]
     ps4 = clone / ".bench-ps4.sh"
     # Only our scripts are traced, not the bash scripts npm packages run while installing.
     ps4.write_text(
-        "case \"$0\" in scripts/*.sh|*/scripts/*.sh) PS4='+${EPOCHREALTIME} '; set -x;; esac\n"
+        'case "$0" in scripts/*.sh|*/scripts/*.sh)\n'
+        "  PS4='+${EPOCHREALTIME} $$ '; set -x\n"
+        f"  trap 'echo \"+$EPOCHREALTIME $$ {EXIT}\" >&2' EXIT;;\n"
+        "esac\n"
     )
     env = {**os.environ, "BASH_ENV": str(ps4)}
     cache = None
@@ -94,7 +109,7 @@ def run_side(label: str, rev: str, fresh_model_cache: bool) -> dict[str, object]
         shutil.rmtree(cache, ignore_errors=True)
     if done.returncode != 0:
         raise SystemExit(f"{label}: demo.sh failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    commands = timed_commands(done.stderr, end)
+    commands = timed_commands(done.stderr)
     phases: dict[str, float] = {}
     for seconds, command in commands:
         name = phase_of(command)
