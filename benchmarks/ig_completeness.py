@@ -187,7 +187,7 @@ def main() -> None:
         "new_bound": notes["completeness_bound"],
         "new_steps": int(notes["steps"]),
         "new_steps_cap": int(notes["steps_cap"]),
-        "new_path_intervals": int(notes["path_intervals"]),
+        "new_largest_panel_gap_relative": notes["largest_panel_gap_relative"],
         "new_seconds": new_median,
         "time_ratio_new_over_old": new_median / old_median,
         "old_rule_at_new_steps_gap_relative": equal_cost_gap,

@@ -1,6 +1,6 @@
 """Integrated gradients' refinement (salience/path_quadrature.py) on a path with known answers:
 two "tokens" whose parts of f have cliffs as sharp as the real model's (tens of nats within a
-thousandth of alpha), where the uniform midpoint rule is far off."""
+hundredth of alpha), where evenly spaced points are far off."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ import pytest
 
 from prompt_salience.salience.path_quadrature import (
     MIN_WIDTH,
-    PathInterval,
+    PathPoint,
+    evenly_spaced,
     integrate,
+    largest_panel_gap,
     refine_until_complete,
     relative_gap,
-    uniform_intervals,
-    worst_intervals,
+    worst_panels,
 )
 
 # f(alpha) = sum over tokens of h_k(alpha); token k's score is the integral of h_k'.
@@ -29,55 +30,42 @@ def _parts(alpha: float) -> tuple[np.ndarray, np.ndarray]:
     return values, slopes
 
 
-def _f(alpha: float) -> float:
-    return float(np.sum(_parts(alpha)[0]))
-
-
 def _gradient_points(alphas: list[float]) -> tuple[np.ndarray, np.ndarray]:
     assert len(alphas) <= 8  # one batch per call
     found = [_parts(a) for a in alphas]
     return np.array([float(np.sum(v)) for v, _ in found]), np.array([s for _, s in found])
 
 
-def _start(count: int) -> tuple[list[PathInterval], float]:
-    boundaries = np.array([_f(a) for a in np.linspace(0, 1, count + 1)])
-    return uniform_intervals(boundaries, _gradient_points), _f(1.0) - _f(0.0)
-
-
-def test_the_uniform_rule_misses_the_cliffs() -> None:
-    intervals, difference = _start(8)
-    assert relative_gap(intervals, difference) > 0.5
+def test_evenly_spaced_points_miss_the_cliffs() -> None:
+    points = evenly_spaced(8, _gradient_points)
+    assert [p.alpha for p in points] == pytest.approx(np.linspace(0, 1, 8))
+    assert relative_gap(points) > 0.5
 
 
 def test_refinement_reaches_the_bound_and_each_token_its_own_change() -> None:
-    intervals, difference = _start(8)
-    refined, spent = refine_until_complete(
-        intervals,
-        difference,
-        bound=0.05,
-        points_left=120,
-        batch=8,
-        gradient_points=_gradient_points,
+    start = evenly_spaced(8, _gradient_points)
+    refined = refine_until_complete(
+        start, bound=0.05, points_left=200, batch=8, gradient_points=_gradient_points
     )
-    assert relative_gap(refined, difference) <= 0.05
-    assert spent <= 120
-    assert spent % 2 == 0  # two new midpoints per halved interval
-    # The intervals still tile [0, 1], and each token's score is close to its own change.
-    edges = [(i.start, i.end) for i in refined]
-    assert edges[0][0] == 0.0
-    assert edges[-1][1] == 1.0
-    assert all(a[1] == b[0] for a, b in itertools.pairwise(edges))
+    assert relative_gap(refined) <= 0.05
+    assert largest_panel_gap(refined) <= 0.05  # no panel left far off, cancelling another
+    assert len(refined) - len(start) <= 200
+    alphas = [p.alpha for p in refined]
+    assert alphas[0] == 0.0
+    assert alphas[-1] == 1.0
+    assert all(a < b for a, b in itertools.pairwise(alphas))
     exact = _parts(1.0)[0] - _parts(0.0)[0]
-    assert integrate(refined) == pytest.approx(exact, rel=0.1)
+    assert integrate(refined) == pytest.approx(exact, rel=0.05)
 
 
-def test_refinement_stops_at_the_cap_and_at_the_narrowest_interval() -> None:
-    intervals, difference = _start(8)
-    _, spent = refine_until_complete(
-        intervals, difference, bound=0.0, points_left=5, batch=8, gradient_points=_gradient_points
+def test_refinement_stops_at_the_cap_and_at_the_narrowest_panel() -> None:
+    start = evenly_spaced(8, _gradient_points)
+    capped = refine_until_complete(
+        start, bound=0.0, points_left=5, batch=8, gradient_points=_gradient_points
     )
-    assert spent == 4  # a split costs two points; a fifth is never spent alone
-    # An interval as narrow as alpha can resolve is never chosen, however large its gap.
-    narrow = PathInterval(0.5, 0.5 + MIN_WIDTH, 0.0, 50.0, 25.0, np.zeros(2))
-    assert worst_intervals([narrow], 4) == []
-    assert worst_intervals([*intervals, narrow], 1) != [len(intervals)]
+    assert len(capped) == 13
+    # A panel as narrow as alpha can resolve is never chosen, however large its gap.
+    left = PathPoint(0.5, 0.0, np.zeros(2))
+    right = PathPoint(0.5 + MIN_WIDTH, 50.0, np.zeros(2))
+    assert worst_panels([left, right], 4) == []
+    assert worst_panels([*start[:4], left, right], 1) != [4]  # alphas 0 .. 3/7, then 0.5

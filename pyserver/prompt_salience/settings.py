@@ -32,7 +32,7 @@ from .errors import PromptSalienceError
 from .models.model_spec import DEFAULT_MODEL, PRECISIONS, parse_model_spec
 from .models.shapes import DEFAULT_MAX_LENGTH
 from .report.colour_scale import DEFAULT_INTENSITY
-from .salience.methods.integrated_gradients import COMPLETENESS_BOUND, INITIAL_INTERVALS
+from .salience.methods.integrated_gradients import COMPLETENESS_BOUND, INITIAL_POINTS
 from .salience.registry import method_class, method_option, methods
 
 T = TypeVar("T")
@@ -217,8 +217,8 @@ class Settings:
     ig_steps: int = setting(
         _IG_STEPS.default,
         "Integrated gradients: the most gradient points (backward passes) a run may spend on the "
-        f"path from the baseline to the input. It starts with {INITIAL_INTERVALS} and adds "
-        "more where the path needs them until the scores sum to within "
+        f"path from the baseline to the input. It starts with {INITIAL_POINTS}, both ends "
+        "included, and adds more where the path needs them until the scores sum to within "
         f"{COMPLETENESS_BOUND:.0%} of the change in log p; a result still over that bound at "
         "this cap is shown with a warning.",
         cli_flag="--steps",

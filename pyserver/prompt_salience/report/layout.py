@@ -112,6 +112,10 @@ NOTE_MEANINGS = {
     "completeness_bound": (
         "integrated gradients adds gradient points until the relative gap is within this"
     ),
+    "largest_panel_gap_relative": (
+        "integrated gradients: the most that the sum misses between two neighbouring points of "
+        "the path, relative to the change; refinement goes on while it is over the bound"
+    ),
     "steps": "integrated gradients: the gradient points (backward passes) it spent",
     "steps_cap": "integrated gradients: the most gradient points it may spend (the steps setting)",
     "prefetched_span": "computed in the background after the run, before this span was chosen",

@@ -14,9 +14,10 @@ if TYPE_CHECKING:
     from ..objective import SpanObjective
 
 BATCH = 8  # path points per compiled call: bounds memory, keeps one compiled shape
-INITIAL_INTERVALS = 8  # equal intervals to start from (one gradient batch)
+INITIAL_POINTS = 8  # evenly spaced points to start from, both ends included (one batch)
 # The most that |sum of scores - (f(input) - f(baseline))| may be, relative to the change
-# f(input) - f(baseline), before the result is said to be incomplete. The one place it is set.
+# f(input) - f(baseline), before the result is said to be incomplete; refinement also goes on
+# while any one panel misses more than this. The one place it is set.
 COMPLETENESS_BOUND = 0.05
 
 
@@ -25,11 +26,12 @@ class IntegratedGradients(SalienceMethod):
 
     The baseline replaces every attributable token by the padding token (BOS and the span keep
     their own embeddings); see SpanObjective.baseline_embeddings for why not zeros.
-    Completeness: the scores should sum to f(input) - f(baseline). The integral starts as the
-    midpoint rule on INITIAL_INTERVALS equal intervals; then, a batch at a time, the intervals
-    where the rule misses most of the change in f (forward passes measure it) are halved, until
-    the gap is within COMPLETENESS_BOUND of the change or `steps` gradient points are spent
-    (path_quadrature.py says why the path needs this). The gap and the bound are in the notes.
+    Completeness: the scores should sum to f(input) - f(baseline). The integral is the
+    trapezoid rule over INITIAL_POINTS evenly spaced points, both ends included; then points
+    are added, a batch at a time, in the middle of the panels where the rule misses most of the
+    change in f, until the gap and every panel's gap are within COMPLETENESS_BOUND of the change
+    or `steps` points are spent (path_quadrature.py says why the path needs this). The gap and
+    the bound are in the notes.
     """
 
     name = "integrated_gradients"
@@ -38,43 +40,46 @@ class IntegratedGradients(SalienceMethod):
     signed = True
     cost = "up to {steps} backward passes"
     order = 30
-    options = (MethodOption("steps", setting="ig_steps", default=128),)
+    # At least 2: the trapezoid rule needs both ends of the path.
+    options = (MethodOption("steps", setting="ig_steps", default=128, minimum=2),)
 
     def attribute(
         self, objective: SpanObjective, groups: list[list[int]] | None = None
     ) -> Attribution:
         import numpy as np
 
-        from ..path_quadrature import integrate, refine_until_complete, uniform_intervals
+        from ..path_quadrature import (
+            change,
+            evenly_spaced,
+            integrate,
+            largest_panel_gap,
+            refine_until_complete,
+        )
 
         cap = int(self.option_values["steps"])
-        if cap < 1:
-            raise ValueError("integrated gradients needs at least one step")
+        if cap < 2:
+            raise ValueError("integrated gradients needs at least two steps (both ends)")
         path = _StraightPath(objective)
-        count = min(INITIAL_INTERVALS, cap)
-        boundaries = path.values(np.linspace(0.0, 1.0, count + 1).tolist())
-        f_base, f_input = float(boundaries[0]), float(boundaries[-1])
-        difference = f_input - f_base
-        intervals, spent = refine_until_complete(
-            uniform_intervals(boundaries, path.gradient_points),
-            difference,
+        start = evenly_spaced(min(INITIAL_POINTS, cap), path.gradient_points)
+        points = refine_until_complete(
+            start,
             bound=COMPLETENESS_BOUND,
-            points_left=cap - count,
+            points_left=cap - len(start),
             batch=BATCH,
             gradient_points=path.gradient_points,
         )
-        used = count + spent
-
+        f_base, f_input = points[0].value, points[-1].value
+        difference = change(points)
         scores = np.zeros((objective.length,), np.float64)
-        scores[: path.length] = integrate(intervals)
+        scores[: path.length] = integrate(points)
         gap = float(np.sum(scores) - difference)
         notes = {
-            "steps": float(used),
+            "steps": float(len(points)),
             "steps_cap": float(cap),
-            "path_intervals": float(len(intervals)),
             "completeness_gap": gap,
             "completeness_gap_relative": abs(gap) / max(abs(difference), 1e-9),
             "completeness_bound": COMPLETENESS_BOUND,
+            "largest_panel_gap_relative": largest_panel_gap(points),
             "logprob_input": f_input,
             "logprob_baseline": f_base,
         }
@@ -108,17 +113,6 @@ class _StraightPath:
             points = self.baseline[None] + padded * (self.input - self.baseline)[None]
             batches.append((len(chunk), jnp.asarray(points, dtype)))
         return batches
-
-    def values(self, alphas: list[float]) -> np.ndarray:
-        """f at each alpha (forward passes only)."""
-        import numpy as np
-
-        every_token = np.ones((BATCH, self.length), np.int32)
-        found = [
-            self.objective.values(points, every_token)[:used]
-            for used, points in self._batches(alphas)
-        ]
-        return np.concatenate(found)
 
     def gradient_points(self, alphas: list[float]) -> tuple[np.ndarray, np.ndarray]:
         """f at each alpha, and per-token gradient . (input - baseline): (len(alphas), T)."""
