@@ -26,7 +26,7 @@ const SAMPLE = `/${SAMPLES_FOLDER_NAME}/menu-fewshot-mistake.prompt`;
 const RECOMMENDATION = 'Recommendation: You have to try it.';
 const RUN_TIMEOUT_MS = 8 * 60 * 1000; // first run: JAX import, model load, compilation
 const IMAGE_WIDTH = 1000;
-const IMAGE_LIMIT = 200 * 1024;
+const IMAGE_LIMIT = 200_000; // bytes: "under 200 KB"
 
 type Shown = HelperState['shown'][number];
 
@@ -56,17 +56,25 @@ describe('The walkthrough "Debug a prompt with salience" (code-server, real mode
   let page: Page;
 
   /** A full-size screenshot into out/e2e/walkthrough/, and for a step its image for the
-   * walkthrough, downscaled by the browser itself (no image library) under 200 KB. */
+   * walkthrough: the editor groups right of the walkthrough (the walkthrough shows it beside
+   * its own steps), downscaled by the browser itself (no image library) under 200 KB. */
   const shot = async (name: string, stepImage?: string): Promise<void> => {
-    const full = await page.screenshot({ path: path.join(OUT, `${name}.png`) });
+    await page.screenshot({ path: path.join(OUT, `${name}.png`) });
     if (stepImage === undefined) {
       return;
     }
+    const clip = await page.evaluate(() => {
+      const group = document.querySelectorAll('.editor-group-container').item(1) as Element | null;
+      const beside = group?.getBoundingClientRect();
+      return beside === undefined ? null : { x: beside.x, y: 0, width: window.innerWidth - beside.x, height: window.innerHeight };
+    });
+    const part = await page.screenshot(clip ? { clip } : {});
+    const [naturalWidth, naturalHeight] = clip ? [clip.width, clip.height] : [1600, 1000];
     const scaler = await page.context().newPage();
     try {
-      for (let width = IMAGE_WIDTH; ; width = Math.round(width * 0.85)) {
-        await scaler.setViewportSize({ width, height: Math.round((width * 1000) / 1600) });
-        await scaler.setContent(`<body style="margin:0"><img id="i" style="width:${width}px;display:block" src="data:image/png;base64,${full.toString('base64')}"></body>`);
+      for (let width = Math.min(IMAGE_WIDTH, Math.round(naturalWidth)); ; width = Math.round(width * 0.85)) {
+        await scaler.setViewportSize({ width, height: Math.round((width * naturalHeight) / naturalWidth) });
+        await scaler.setContent(`<body style="margin:0"><img id="i" style="width:${width}px;display:block" src="data:image/png;base64,${part.toString('base64')}"></body>`);
         const image = await scaler.locator('#i').screenshot();
         if (image.length < IMAGE_LIMIT || width < 500) {
           writeFileSync(path.join(MEDIA, stepImage), image);
