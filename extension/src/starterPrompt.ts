@@ -1,7 +1,7 @@
 /**
  * The text of a new prompt file ("Prompt Salience: New Prompt File"): every front-matter key a
  * first prompt needs, each with a YAML comment saying what it does. No `vscode` here, so the
- * unit test reads it; `prompt-salience check` accepts it (checked when it was written).
+ * unit test reads it and runs `prompt-salience check` on it.
  */
 
 export const STARTER_PROMPT = `---
