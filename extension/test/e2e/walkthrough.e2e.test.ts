@@ -4,8 +4,9 @@
  * embedded Gemma 3 270M: the walkthrough "Debug a prompt with salience" opens, and its buttons
  * do each step (copy the samples, run, compare with the pinned result, export), with Ctrl+Enter
  * running the case under the cursor and explaining the response view's line. Screenshots go to
- * out/e2e/walkthrough/; each step's image (downscaled) to extension/media/walkthrough/, so the
- * walkthrough shows this very run.
+ * out/e2e/walkthrough/, each step's image (downscaled) to out/e2e/walkthrough/media/. With
+ * PS_E2E_UPDATE_IMAGES=1 the step images also replace extension/media/walkthrough/, so the
+ * walkthrough shows a real run; a plain test run never changes a tracked file.
  */
 
 import assert from 'node:assert/strict';
@@ -20,7 +21,9 @@ import * as ui from './workbench';
 import { decorations, textBox } from './workbench';
 
 const OUT = path.join(REPO, 'out', 'e2e', 'walkthrough');
-const MEDIA = path.join(REPO, 'extension', 'media', 'walkthrough');
+const MEDIA = path.join(OUT, 'media');
+const SHIPPED_MEDIA = path.join(REPO, 'extension', 'media', 'walkthrough');
+const UPDATE_IMAGES = process.env.PS_E2E_UPDATE_IMAGES === '1';
 const SAMPLES_FOLDER_NAME = 'prompt-salience-samples'; // samples.ts's SAMPLES_FOLDER
 const SAMPLE = `/${SAMPLES_FOLDER_NAME}/menu-fewshot-mistake.prompt`;
 const RECOMMENDATION = 'Recommendation: You have to try it.';
@@ -78,6 +81,9 @@ describe('The walkthrough "Debug a prompt with salience" (code-server, real mode
         const image = await scaler.locator('#i').screenshot();
         if (image.length < IMAGE_LIMIT || width < 500) {
           writeFileSync(path.join(MEDIA, stepImage), image);
+          if (UPDATE_IMAGES) {
+            writeFileSync(path.join(SHIPPED_MEDIA, stepImage), image);
+          }
           return;
         }
       }
