@@ -53,6 +53,18 @@ async def picker(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
     await lsp_client.shutdown_session()
 
 
+async def test_every_model_state_carries_every_field(picker: LanguageClient) -> None:
+    """The converter leaves out attrs fields equal to their default; the editor reads all."""
+    states = picker.model_states  # type: ignore[attr-defined]
+    for _ in range(200):  # the session's first state follows `initialized`
+        if states:
+            break
+        await asyncio.sleep(0.05)
+    idle = states[0]
+    assert idle["state"] == "idle"
+    assert set(idle) == {"state", "model", "text", "detail", "device", "precision", "errorKind"}
+
+
 async def test_the_list_starts_with_the_embedded_model_then_the_presets_marked(
     picker: LanguageClient,
 ) -> None:

@@ -55,7 +55,7 @@ PRELOAD_SETTINGS = ("model", "precision", "cache_dir", "preload_model")
 # -- the states, in words -------------------------------------------------------------------
 def loading_state(key: ModelKey, detail: str) -> ModelStateParams:
     label = key.spec.label
-    return ModelStateParams("loading", label, f"loading {label}…", detail, precision=key.precision)
+    return ModelStateParams("loading", label, f"loading {label}…", detail, "", key.precision, "")
 
 
 def ready_state(key: ModelKey) -> ModelStateParams:
@@ -64,7 +64,7 @@ def ready_state(key: ModelKey) -> ModelStateParams:
     device = device_name()
     detail = f"{label} is loaded, on {device} in {key.precision}: a run does not wait for a load."
     text = f"ready ({label} · {device} · {key.precision})"
-    return ModelStateParams("ready", label, text, detail, device, key.precision)
+    return ModelStateParams("ready", label, text, detail, device, key.precision, "")
 
 
 def failed_state(label: str, error: BaseException) -> ModelStateParams:
@@ -78,14 +78,14 @@ def failed_state(label: str, error: BaseException) -> ModelStateParams:
             "and says what to do."
         )
     return ModelStateParams(
-        "failed", label, f"load failed ({label})", reason, error_kind=error_kind(error)
+        "failed", label, f"load failed ({label})", reason, "", "", error_kind(error)
     )
 
 
 def cancelled_state(key: ModelKey, why: str) -> ModelStateParams:
     label = key.spec.label
     return ModelStateParams(
-        "cancelled", label, f"load stopped ({label})", f"Stopped: {why}.", precision=key.precision
+        "cancelled", label, f"load stopped ({label})", f"Stopped: {why}.", "", key.precision, ""
     )
 
 
@@ -95,7 +95,7 @@ def idle_state(preloading: bool) -> ModelStateParams:
         if preloading
         else "at the first run (promptSalience.preloadModel is off)"
     )
-    return ModelStateParams("idle", "", "no model loaded", f"The model loads {when}.")
+    return ModelStateParams("idle", "", "no model loaded", f"The model loads {when}.", "", "", "")
 
 
 @dataclass(eq=False)

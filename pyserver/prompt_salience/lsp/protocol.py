@@ -322,9 +322,10 @@ class ModelStateParams:
     model: str
     text: str
     detail: str
-    device: str = ""
-    precision: str = ""
-    error_kind: str = ""
+    # No defaults: the converter leaves out fields equal to their default, and clients read all.
+    device: str
+    precision: str
+    error_kind: str
 
 
 @attrs.define
