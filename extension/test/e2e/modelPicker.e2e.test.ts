@@ -4,7 +4,8 @@
  * Kaggle credentials. Choosing a preset offers "Set Kaggle credentials"; the credentials typed
  * there go to SecretStorage, the server restarts with them in its environment, and the presets
  * are then listed as available. A choice goes to the user settings, or to the file's
- * front-matter. No model is loaded (preloading off). Screenshots: out/e2e/model-picker/.
+ * front-matter. Then, with preloading on, the status bar names the loaded model, its device and
+ * its precision (the one model load). Screenshots: out/e2e/model-picker/.
  */
 
 import assert from 'node:assert/strict';
@@ -128,5 +129,21 @@ describe('the model picker', { skip: missing.length > 0 && `missing ${missing.jo
     await waitFor('model: in the front-matter', async () => ((await ui.textBox(page, 0, 'model: gemma3_270m')) === null ? undefined : true), 10000);
     await shot('06-front-matter');
     await ui.command(page, 'File: Revert File');
+  });
+
+  it('shows the loaded model, its device and its precision in the status bar', async () => {
+    const { page } = session;
+    await ui.openFile(page, FILE);
+    await session.setSetting('promptSalience.model', 'gemma3_270m');
+    await session.setSetting('promptSalience.preloadModel', true); // a prompt file is open: it loads
+    const item = page.locator('.statusbar-item', { hasText: 'Salience: ready (gemma3_270m' }).first();
+    await item.waitFor({ timeout: 300000 }).catch(async (error: unknown) => {
+      await shot('07-status-bar-not-ready');
+      throw error;
+    });
+    assert.match(await item.innerText(), /ready \(gemma3_270m \u00b7 (CPU|NVIDIA [^\u00b7]+) \u00b7 float32\)/);
+    await item.hover();
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.workbench-hover, .monaco-hover')).some((e) => (e as HTMLElement).innerText.includes('is loaded, on')), undefined, { timeout: 10000 });
+    await shot('07-status-bar');
   });
 });
