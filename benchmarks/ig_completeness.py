@@ -4,14 +4,15 @@ The codelab's menu prompt (menu-fewshot-mistake, case quiche-lorraine), its Reco
 as the span, lines granularity. Both run on the same SpanObjective after one warm-up (the
 compiled shapes are shared), in alternating order, `--repeats` rounds:
   - old: the midpoint rule on 16 equal intervals, batches of 8, as the method did before;
-  - new: the method at its defaults (`integrated_gradients`, refined until the gap is in bound).
+  - new: the method at its defaults (trapezoid rule, points added until the gap is in bound).
 The same two, timed once after a warm-up, on a short case: prompts/what-if-target.prompt.
 Printed: the completeness gap (|sum of scores - (f(input) - f(baseline))| over the change), the
 gradient points spent, seconds (median), and the ratio new/old; and, once, the old rule with as
-many points as the new one spent (what refinement buys at equal cost). Also AOPC over the top 10 lines
-(the mean drop of log p(span) as the 1..10 best-ranked lines are hidden together, hidden as
-segment ablation hides them) for each ranking and for random orders; higher is a more faithful
-ranking; segment ablation's ranking for reference. And the profile f(alpha) of the straight path at 65 points, which says why.
+many points as the new one spent (what placing the points buys at equal cost). Also AOPC over
+the top 10 lines (the mean drop of log p(span) as the 1..10 best-ranked lines are hidden
+together, hidden as segment ablation hides them) for each ranking, for segment ablation's, and
+for random orders: higher is a ranking more faithful to deletion. And the profile f(alpha) of
+the straight path at 65 points, which says why.
 
 Usage: .venv/bin/python benchmarks/ig_completeness.py [--repeats 3] [--json out/ig.json]
 """
