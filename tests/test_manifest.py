@@ -7,7 +7,6 @@ When one of these fails after a change to the declaration: run scripts/sync-mani
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
@@ -22,6 +21,7 @@ from prompt_salience.prompt import front_matter
 from prompt_salience.prompt.parsed_prompt import PromptSettings
 from prompt_salience.salience.registry import methods
 from prompt_salience.settings import Settings, declared_settings, editor_settings
+from script_modules import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "package.json"
@@ -30,14 +30,7 @@ CLIENT_ONLY = {"promptSalience.interpreter", "promptSalience.trace.server"}
 
 
 def _sync_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "sync_manifest", ROOT / "scripts/sync-manifest.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("sync-manifest.py")
 
 
 def _manifest() -> dict[str, Any]:

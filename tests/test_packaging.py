@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from script_modules import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -27,16 +29,7 @@ def test_the_declared_licence_is_the_license_file_and_ships() -> None:
 
 
 def _light_lists() -> dict[str, list[str]]:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "light", ROOT / "scripts" / "light_requirements.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    lists: dict[str, list[str]] = module.lists([])
+    lists: dict[str, list[str]] = load_script("light_requirements.py").lists([])
     return lists
 
 

@@ -4,23 +4,17 @@ When this fails after a change to a setting: run scripts/sync-manifest.py."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
+
+from script_modules import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _sync_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "sync_manifest", ROOT / "scripts/sync-manifest.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("sync-manifest.py")
 
 
 def test_the_readme_settings_table_is_what_the_sync_script_writes() -> None:
