@@ -157,3 +157,17 @@ def as_plain(value: Any) -> Any:
 async def request(client: LanguageClient, method: str, params: dict[str, Any]) -> Any:
     """Send a custom request; its result as plain JSON values."""
     return as_plain(await client.protocol.send_request_async(method, params))
+
+
+async def initialize_with(
+    client: LanguageClient,
+    settings: dict[str, Any],
+    capabilities: types.ClientCapabilities | None = None,
+) -> None:
+    """Initialize a test's own server with these `promptSalience` settings."""
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities or types.ClientCapabilities(),
+            initialization_options={"promptSalience": settings},
+        )
+    )

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_lsp
-from lsp_helpers import close_document, execute, open_document, unique_uri
+from lsp_helpers import close_document, execute, initialize_with, open_document, unique_uri
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -25,12 +25,7 @@ SERVER = ClientServerConfig(server_command=[sys.executable, "-c", WITHOUT_KERAS_
 
 @pytest_lsp.fixture(scope="module", loop_scope="module", config=SERVER)
 async def bare(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=types.ClientCapabilities(),
-            initialization_options={"promptSalience": {"maxNewTokens": 2, "preloadModel": False}},
-        )
-    )
+    await initialize_with(lsp_client, {"maxNewTokens": 2, "preloadModel": False})
     yield lsp_client
     await lsp_client.shutdown_session()
 

@@ -17,7 +17,15 @@ from typing import Any
 
 import pytest
 import pytest_lsp
-from lsp_helpers import as_plain, close_document, execute, open_document, request, unique_uri
+from lsp_helpers import (
+    as_plain,
+    close_document,
+    execute,
+    initialize_with,
+    open_document,
+    request,
+    unique_uri,
+)
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -43,12 +51,7 @@ async def picker(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
     states: list[dict[str, Any]] = []
     lsp_client.model_states = states  # type: ignore[attr-defined]
     lsp_client.feature("promptSalience/modelState")(lambda params: states.append(as_plain(params)))
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=types.ClientCapabilities(),
-            initialization_options={"promptSalience": {"maxNewTokens": 2, "preloadModel": False}},
-        )
-    )
+    await initialize_with(lsp_client, {"maxNewTokens": 2, "preloadModel": False})
     yield lsp_client
     await lsp_client.shutdown_session()
 
