@@ -93,6 +93,8 @@ def test_a_run_killed_mid_way_resumes_with_every_case_once(tmp_path: Path) -> No
         str(out),
         "--max-new-tokens",
         "6",
+        "--batch-size",  # one case per batch: the kill lands between written lines
+        "1",
     ]
     child = subprocess.Popen(
         [*COMMAND, *args],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,3 +59,17 @@ def test_the_language_server_names_a_missing_module_and_exits() -> None:
     line = _one_line(done.stderr)
     assert "The Python module 'pygls' is not installed" in line
     assert "-m pip install 'pygls" in line  # as declared: the version range of pyproject.toml
+
+
+def test_a_missing_module_leaves_the_fast_copy_of_the_model_in_place(real_model: Any) -> None:
+    """A broken install must not cost the cache: the fast copy was discarded as 'damaged'."""
+    from prompt_salience.cache_dir import cache_root
+    from prompt_salience.models import weight_store
+    from prompt_salience.models.embedded import embedded_preset_dir
+
+    cache = cache_root()
+    folder = weight_store.store_folder(cache, embedded_preset_dir(cache).name, "float32")
+    assert (folder / weight_store.COMPLETE).is_file()  # kept by the session's load
+    done = _run_without("keras_hub", CLI, "run", str(PROMPT), "--max-new-tokens", "2")
+    assert "'keras_hub' is not installed" in _one_line(done.stderr)
+    assert (folder / weight_store.COMPLETE).is_file(), "the fast copy was discarded"

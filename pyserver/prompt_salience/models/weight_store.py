@@ -192,6 +192,11 @@ def _build_uninitialized(config: dict[str, Any]) -> Any:
 def read_store(folder: Path) -> tuple[Any, bytes]:
     """The stored backbone, its weights mapped from disk, and the SentencePiece model bytes."""
     manifest = _read_manifest(folder)
+    # keras-hub registers the backbone classes; imported here so that a missing install raises
+    # ModuleNotFoundError (an install problem) instead of a build failure that would discard
+    # a good copy as damaged.
+    import keras_hub  # noqa: F401
+
     try:
         backbone = _build_uninitialized(manifest["backbone"])
     except Exception as error:  # a config this keras-hub cannot build
