@@ -1,5 +1,6 @@
 """The one sentence about integrated gradients' completeness (report.layout.result_notices), as
-the terminal and the HTML report draw it; the LSP result carries the same (tests/lsp)."""
+the terminal, the HTML report and the JSON export give it; the LSP result carries the same
+(tests/lsp)."""
 
 from __future__ import annotations
 
@@ -66,3 +67,13 @@ def test_the_terminal_and_the_html_draw_the_sentence_and_mark_a_warning() -> Non
             assert f'<p class="notice warning">Warning: {esc(notice.text)}</p>' in page
         else:
             assert f'<p class="notice">{esc(notice.text)}</p>' in page
+
+
+def test_the_json_export_carries_the_sentence_and_whether_it_warns() -> None:
+    from prompt_salience.report.json_export import result_to_json
+
+    for notes in (WITHIN, OVER):
+        [notice] = result_notices(notes)
+        exported = result_to_json(make_result(notes=notes))
+        assert exported["notices"] == [{"text": notice.text, "warning": notice.warning}]
+    assert result_to_json(make_result())["notices"] == []

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from prompt_salience.report.layout import result_notices
 from prompt_salience.results import AlignedSegment, Comparison, SalienceResult, ScoredSegment
 
 
@@ -70,6 +71,8 @@ def result_to_json(
         "segments": segments,
         "tokens": tokens,
         "notes": {k: _finite(v, f"note {k!r}") for k, v in result.notes.items()},
+        # The sentences every view shows with the result (e.g. integrated gradients' gap).
+        "notices": [{"text": n.text, "warning": n.warning} for n in result_notices(result.notes)],
         "source_map": None if source_map is None else _json_value(source_map, "source_map"),
     }
     for key, value in (extra or {}).items():
