@@ -11,18 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from ..errors import PromptSalienceError
 from ..settings import declared_settings
-from .common import add_setting_flags, load_explainer, runnable, validate
+from .common import add_setting_flags, case_progress, load_explainer, runnable, validate
 from .exit_codes import EXIT_USER_ERROR
 
 
@@ -83,7 +75,7 @@ def handle(args: argparse.Namespace, out: Console, err: Console) -> int:
             err.print(f"Resuming: {len(plan.cases) - len(todo)} case(s) already in {args.out}.")
         if todo:
             explainer = load_explainer(plan.settings, err)
-            with _progress(err) as progress:
+            with case_progress(err, rate=True) as progress:
                 task = progress.add_task("Cases", total=len(todo), rate="")
                 begun = time.perf_counter()
                 for count, (case, error) in enumerate(
@@ -122,19 +114,6 @@ def handle(args: argparse.Namespace, out: Console, err: Console) -> int:
         f"{len(plan.bad_rows)} bad row(s) skipped; {len(failures_run)} error(s)."
     )
     return EXIT_USER_ERROR if plan.bad_rows or failures_run else 0
-
-
-def _progress(err: Console) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    )
 
 
 def _positive(text: str) -> int:

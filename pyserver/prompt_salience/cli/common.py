@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from ..cache_dir import cache_root
 from ..errors import PromptSalienceError
@@ -83,13 +90,18 @@ def runnable(document: PromptFile, allow_warnings: bool, err: Console) -> Prompt
     return document
 
 
-def case_progress(err: Console, *, disable: bool = False) -> Progress:
-    """The progress bar of commands that go through many cases (on stderr, gone when done)."""
+def case_progress(err: Console, *, disable: bool = False, rate: bool = False) -> Progress:
+    """The progress bar of commands that go through many cases (on stderr, gone when done).
+    With `rate`, the task's `rate` field and the time remaining are shown too."""
+    extra = (TextColumn("{task.fields[rate]}"),) if rate else ()
+    remaining = (TimeRemainingColumn(),) if rate else ()
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        *extra,
         TimeElapsedColumn(),
+        *remaining,
         console=err,
         transient=True,
         disable=disable,

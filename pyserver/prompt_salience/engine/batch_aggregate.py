@@ -42,10 +42,11 @@ def aggregate(records: Iterable[dict[str, Any]], template: PromptFile) -> dict[s
         if record.get("passed") is False:
             failures.append(record["case_id"])
     keys = sorted({k for shares in per_case for k in shares}, key=lambda k: _position(k, template))
+    top3_of_case = [set(sorted(shares, key=lambda k: -shares[k])[:3]) for shares in per_case]
     segments = []
     for key in keys:
         values = [shares.get(key, 0.0) for shares in per_case]
-        top3 = [key in sorted(shares, key=lambda k: -shares[k])[:3] for shares in per_case]
+        top3 = [key in top3 for top3 in top3_of_case]
         kind, a, b = key
         start, end = (a, b) if kind == "template" else _first_placeholder(template, a)
         segments.append(
